@@ -1,0 +1,34 @@
+"""The demo web: fictitious association websites served from files on 127.0.0.1.
+
+Each site (a folder of `sites/`) gets its own port, base port + its index in sorted order, so
+that robots.txt and per-domain politeness apply per site exactly as on the real web.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+SITES_DIR = Path(__file__).with_name("sites")
+DEFAULT_BASE_PORT = 8700
+
+
+def base_port(explicit: int | None = None) -> int:
+    if explicit is not None:
+        return explicit
+    return int(os.environ.get("GROUPDIR_DEMO_PORT", DEFAULT_BASE_PORT))
+
+
+def site_slugs(root: Path = SITES_DIR) -> list[str]:
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+
+
+def site_port(slug: str, port: int | None = None, root: Path = SITES_DIR) -> int:
+    slugs = site_slugs(root)
+    if slug not in slugs:
+        raise KeyError(f"no demo site {slug!r}; sites: {slugs}")
+    return base_port(port) + slugs.index(slug)
+
+
+def site_base_url(slug: str, port: int | None = None, root: Path = SITES_DIR) -> str:
+    return f"http://127.0.0.1:{site_port(slug, port, root)}/"
