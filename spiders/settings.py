@@ -51,3 +51,9 @@ TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+
+# The active profile of the source registry may override any of the above (the demo web lifts
+# delays that only make sense on the real web).
+from spiders.registry import profile_settings as _profile_settings  # noqa: E402
+
+globals().update(_profile_settings())
