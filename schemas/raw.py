@@ -23,8 +23,8 @@ TEXT_FIELDS: tuple[str, ...] = (
 
 STRUCTURED_FIELDS: tuple[str, ...] = (
     "external_id",  # the source's own id for the listing (post id, meeting slug, VEVENT UID...)
-    "start",  # ISO 8601 local date-time (with offset when known) of the first/next session
-    "end",
+    "start",  # ISO 8601 date-time (offset when known) or date of the first session, or "HH:MM"
+    "end",  # when the source gives only a weekly slot (Meeting Guide: the weekday is in `rrule`)
     "timezone",  # IANA name when the source gives one
     "rrule",  # RFC 5545 RRULE (without the "RRULE:" prefix) when the source gives one
     "exdates",  # ISO dates excluded from the rule, ";"-joined
@@ -41,6 +41,7 @@ STRUCTURED_FIELDS: tuple[str, ...] = (
     "online_url",
     "website",
     "categories",  # ";"-joined labels or type codes, as the source writes them
+    "occurrences",  # ";"-joined ISO starts of upcoming sessions, bounded (computed or listed)
 )
 """Fields a source gives as data; kept as strings so nothing is lost before cleaning."""
 
@@ -55,8 +56,9 @@ PROVENANCE_FIELDS: tuple[str, ...] = (
 """Where the item came from; `raw` is the original payload (JSON text or HTML fragment)."""
 
 RAW_FIELDS: tuple[str, ...] = TEXT_FIELDS + STRUCTURED_FIELDS + PROVENANCE_FIELDS
-HASHED_FIELDS: tuple[str, ...] = TEXT_FIELDS + STRUCTURED_FIELDS
-"""The content hash covers what the listing says, not when or how it was fetched."""
+HASHED_FIELDS: tuple[str, ...] = tuple(f for f in TEXT_FIELDS + STRUCTURED_FIELDS if f != "occurrences")
+"""The content hash covers what the listing says, not when or how it was fetched, nor the
+upcoming occurrences computed from its rule (they move every night without any change)."""
 
 
 def _text(**kwargs) -> pa.Field:
@@ -94,6 +96,7 @@ class RawListing(pa.DataFrameModel):
     online_url: Series[str] = _text()
     website: Series[str] = _text()
     categories: Series[str] = _text()
+    occurrences: Series[str] = _text()
     source_id: Series[str] = pa.Field(nullable=False, str_length={"min_value": 1}, coerce=True)
     listing_url: Series[str] = pa.Field(nullable=False, str_matches=r"^https?://", coerce=True)
     fetched_at: Series[str] = pa.Field(nullable=False, coerce=True)

@@ -9,7 +9,7 @@ from typing import Any
 
 import scrapy
 
-from schemas.raw import HASHED_FIELDS, RAW_FIELDS
+from schemas.raw import HASHED_FIELDS, RAW_FIELDS, STRUCTURED_FIELDS, TEXT_FIELDS
 
 SPIDER_VERSION = "1"
 
@@ -52,10 +52,10 @@ def make_raw_item(
     **fields: Any,
 ) -> RawListingItem:
     """Build a raw item with its provenance; unknown field names are a programming error."""
-    unknown = set(fields) - set(HASHED_FIELDS)
+    unknown = set(fields) - set(TEXT_FIELDS + STRUCTURED_FIELDS)
     if unknown:
         raise KeyError(f"not raw listing fields: {sorted(unknown)}")
-    values = {name: _as_text(fields.get(name)) for name in HASHED_FIELDS}
+    values = {name: _as_text(fields.get(name)) for name in TEXT_FIELDS + STRUCTURED_FIELDS}
     item = RawListingItem(**values)
     item["source_id"] = source_id
     item["listing_url"] = listing_url
