@@ -36,7 +36,7 @@ class CleanListing(pa.DataFrameModel):
     # identity and provenance
     record_id: Series[str] = pa.Field(unique=True)  # source_id + ':' + external id (or URL hash)
     source_id: Series[str]
-    listing_url: Series[str] = pa.Field(str_matches=r"^https?://")
+    listing_url: Series[str] = pa.Field(str_matches=r"^(https?|file)://")  # file:// for offline input
     fetched_at: Series[str]
     content_hash: Series[str]
     # plain text (no markup survives)

@@ -98,7 +98,7 @@ class RawListing(pa.DataFrameModel):
     categories: Series[str] = _text()
     occurrences: Series[str] = _text()
     source_id: Series[str] = pa.Field(nullable=False, str_length={"min_value": 1}, coerce=True)
-    listing_url: Series[str] = pa.Field(nullable=False, str_matches=r"^https?://", coerce=True)
+    listing_url: Series[str] = pa.Field(nullable=False, str_matches=r"^(https?|file)://", coerce=True)
     fetched_at: Series[str] = pa.Field(nullable=False, coerce=True)
     spider_version: Series[str] = pa.Field(nullable=False, coerce=True)
     content_hash: Series[str] = pa.Field(nullable=False, str_matches=r"^[0-9a-f]{64}$", coerce=True)

@@ -19,6 +19,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 LISTINGS_FILE = "listings.jsonl"
 QUARANTINE_FILE = "quarantine.jsonl"
 STATS_FILE = "stats.json"
+RESULT_FILE = "result.json"
 LOG_FILE = "crawl.log"
 
 
@@ -84,6 +85,28 @@ class CrawlResult:
         return f"no listings: {self.stats.get('groupdir/failed_pages')} page(s) failed{detail}"
 
 
+    def save(self) -> None:
+        """Keep how the crawl went next to what it landed, so a night can be replayed offline."""
+        record = {"spider": self.spider, "returncode": self.returncode, "seconds": self.seconds, "error": self.error}
+        (self.out_dir / RESULT_FILE).write_text(json.dumps(record), encoding="utf-8")
+
+    @classmethod
+    def load(cls, out_dir: Path) -> CrawlResult:
+        record = json.loads((Path(out_dir) / RESULT_FILE).read_text(encoding="utf-8"))
+        stats_path = Path(out_dir) / STATS_FILE
+        stats = json.loads(stats_path.read_text(encoding="utf-8")) if stats_path.is_file() else {}
+        return cls(out_dir=Path(out_dir), stats=stats, **record)
+
+    def summary(self) -> dict[str, Any]:
+        """The figures a run records per source."""
+        http_errors = sum(int(v) for k, v in self.stats.items() if k.startswith("groupdir/wire_status/") and int(k.rsplit("/", 1)[-1]) >= 400)
+        return {
+            "source_id": self.spider, "status": self.status, "items": max(self.items, 0), "quarantined": self.quarantined,
+            "pages": self.pages, "wire_bytes": self.wire_bytes, "http_errors": http_errors,
+            "seconds": round(self.seconds, 3), "error": self.failure_reason, "finish_reason": self.stats.get("finish_reason"),
+        }
+
+
 def feeds_setting(out_dir: Path) -> str:
     """Listings and quarantine records to separate JSON Lines files."""
     return json.dumps(
@@ -143,6 +166,7 @@ def crawl(
         result.stats = json.loads(stats_path.read_text(encoding="utf-8"))
     for name in (LISTINGS_FILE, QUARANTINE_FILE):
         (out_dir / name).touch()
+    result.save()
     return result
 
 

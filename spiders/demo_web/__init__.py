@@ -32,3 +32,28 @@ def site_port(slug: str, port: int | None = None, root: Path = SITES_DIR) -> int
 
 def site_base_url(slug: str, port: int | None = None, root: Path = SITES_DIR) -> str:
     return f"http://127.0.0.1:{site_port(slug, port, root)}/"
+
+
+def ports_free(first: int, count: int) -> bool:
+    import socket
+
+    for port in range(first, first + count):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                return False
+    return True
+
+
+def free_base_port(preferred: int | None = None, root: Path = SITES_DIR) -> int:
+    """The preferred base port if all its site ports are free (so the HTTP cache keys stay the
+    same night after night), else the next free block."""
+    count = len(site_slugs(root))
+    port = base_port(preferred)
+    for _ in range(50):
+        if ports_free(port, count):
+            return port
+        port += count + 1
+    raise OSError(f"no block of {count} free loopback ports from {base_port(preferred)}")

@@ -1,0 +1,238 @@
+"""The nightly flow: crawl every source, then clean → classify → dedupe → warehouse → export.
+
+It only orchestrates: every decision lives in `spiders/`, `pipelines/` and `warehouse/`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.logging import get_run_logger
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from flows.tasks import CrawlFailed, crawl_source
+from pipelines.classify import apply_corrections, classify_listings
+from pipelines.clean import clean_listings
+from pipelines.dedupe import dedupe_listings
+from pipelines.export import ExportError, export_listings, write_exports
+from pipelines.health import assess_health, key_field_coverage
+from pipelines.landing import as_raw_frame, read_landing, validate_raw
+from pipelines.paths import RunPaths
+from pipelines.report import write_report
+from spiders.demo_web import SITES_DIR, free_base_port
+from spiders.demo_web.server import DemoWeb
+from spiders.registry import Source, active_profile, load_sources
+from spiders.runner import LISTINGS_FILE, QUARANTINE_FILE, CrawlResult
+from warehouse import load as wl
+from warehouse.reporting import directory_rows, run_report, source_history
+from warehouse.store import Warehouse
+
+NIGHT_ZONE = ZoneInfo("Europe/Brussels")
+CRAWL_TIMEOUT_SECONDS = 900.0
+stage_task = task(cache_policy=NO_CACHE, persist_result=False)
+
+
+class NothingUsable(RuntimeError):
+    """Every source failed: the night produced nothing to publish."""
+
+
+@dataclass
+class StageTimer:
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def __call__(self, stage: str):
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[stage] = round(self.seconds.get(stage, 0.0) + time.perf_counter() - started, 3)
+
+
+def tonight() -> str:
+    return datetime.now(NIGHT_ZONE).date().isoformat()
+
+
+@contextmanager
+def demo_web_for(profile: str):
+    """Serve the bundled demo web for the duration of the crawl (demo profile only)."""
+    if profile != "demo":
+        yield None
+        return
+    root = Path(os.environ.get("GROUPDIR_DEMO_ROOT") or SITES_DIR)
+    port = free_base_port(root=root)
+    with DemoWeb(root=root, port=port):
+        yield port
+
+
+def crawl_all(sources: list[Source], paths: RunPaths, run_id: str, profile: str) -> list[CrawlResult]:
+    """Every source crawled in its own task; a failing or hanging one never stops the others."""
+    landing = paths.landing(run_id)
+    with demo_web_for(profile) as demo_port:
+        futures = [
+            crawl_source.submit(source, landing, paths.http_cache, profile, demo_port, CRAWL_TIMEOUT_SECONDS)
+            for source in sources
+        ]
+        return [_crawl_outcome(future, source, landing) for future, source in zip(futures, sources, strict=True)]
+
+
+def _crawl_outcome(future, source: Source, landing: Path) -> CrawlResult:
+    future.wait()
+    state = future.state
+    if state.is_completed():
+        return future.result()
+    outcome = state.result(raise_on_failure=False)
+    if isinstance(outcome, CrawlFailed):
+        return outcome.result
+    result = CrawlResult(spider=source.id, out_dir=landing / source.id, returncode=None, seconds=0.0, error=f"{state.name}: {state.message}")
+    (landing / source.id).mkdir(parents=True, exist_ok=True)
+    for name in (LISTINGS_FILE, QUARANTINE_FILE):
+        (landing / source.id / name).touch()
+    result.save()
+    return result
+
+
+def landed_results(paths: RunPaths, run_id: str) -> list[CrawlResult]:
+    """The crawl results a past night left in its landing folder (for replay)."""
+    landing = paths.landing(run_id)
+    if not landing.is_dir():
+        raise FileNotFoundError(f"no landing folder for run {run_id!r} at {landing}")
+    return [CrawlResult.load(d) for d in sorted(landing.iterdir()) if (d / "result.json").is_file()]
+
+
+@stage_task(name="land")
+def land(results: list[CrawlResult]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    raw, unreadable = read_landing(r.listings_path for r in results)
+    spider_q, _ = read_landing(r.quarantine_path for r in results)
+    valid, rejected = validate_raw(as_raw_frame(raw)) if not raw.empty else (as_raw_frame(raw), unreadable.iloc[0:0])
+    quarantine = pd.concat([q for q in (spider_q, unreadable, rejected) if not q.empty], ignore_index=True)
+    return valid, quarantine
+
+
+@flow(name="groupdir-nightly", task_runner=ThreadPoolTaskRunner(max_workers=4), log_prints=True)
+def nightly(
+    profile: str | None = None,
+    night: str | None = None,
+    sources: list[str] | None = None,
+    removal_after: int = 3,
+    review_threshold: float = 0.6,
+    excel_friendly: bool = False,
+    replay: bool = False,
+    data_dir: str | None = None,
+) -> dict[str, Any]:
+    """One night: crawl (or replay a landed night), process, publish warehouse, export and report."""
+    logger = get_run_logger()
+    profile = profile or active_profile()
+    paths = RunPaths(Path(data_dir)) if data_dir else RunPaths.default()
+    run_id = night or tonight()
+    started_at = datetime.now(UTC)
+    timer = StageTimer()
+    registry = [s for s in load_sources(profile, enabled_only=True) if not sources or s.id in sources]
+
+    with timer("crawl"):
+        results = landed_results(paths, run_id) if replay else crawl_all(registry, paths, run_id, profile)
+    crawl_summary = pd.DataFrame([r.summary() for r in results])
+    with timer("land"):
+        raw, quarantine = land(results)
+    with timer("clean"):
+        cleaned = stage_task(clean_listings, name="clean")(raw, today=date.fromisoformat(run_id))
+    with timer("classify"):
+        classified = stage_task(classify_listings, name="classify")(cleaned.clean, threshold=review_threshold)
+    quarantine = pd.concat([quarantine, cleaned.quarantine], ignore_index=True)
+
+    coverage = key_field_coverage(cleaned.clean)
+    crawl_summary["coverage"] = crawl_summary["source_id"].map(coverage)
+    warehouse = Warehouse(paths.warehouse)
+    with warehouse.writing() as con:
+        health = assess_health(crawl_summary, source_history(con, before_run=run_id))
+        crawled_ok = health.loc[health["status"] == "ok", "source_id"].tolist()
+        with timer("dedupe"):
+            deduped = stage_task(dedupe_listings, name="dedupe")(
+                classified,
+                previous_sources=wl.previous_sources(con),
+                previous_aliases=wl.previous_aliases(con),
+                overrides=wl.load_overrides(con),
+            )
+            listings = apply_corrections(deduped.listings, wl.load_corrections(con))
+        with timer("warehouse"):
+            wl.upsert_sources(con, registry_frame(registry, profile))
+            wl.start_run(con, run_id, started_at=started_at, profile=profile)
+            wl.record_source_runs(con, run_id, health)
+            wl.land_raw(con, run_id, raw)
+            wl.load_quarantine(con, run_id, quarantine)
+            changes = wl.apply_listings(con, run_id, date.fromisoformat(run_id), listings, deduped.sources, deduped.aliases,
+                                        crawled_ok=crawled_ok, removal_after=removal_after)
+            wl.record_quality(con, run_id, cleaned.clean, quarantine)
+            directory = directory_rows(con)
+        failed = health.loc[health["status"] == "failed", "source_id"].tolist()
+        usable = bool(crawled_ok) or bool(health["status"].isin(["degraded", "empty"]).any())
+        status = "Failed" if not usable else ("Completed with warnings" if failed or len(crawled_ok) < len(health) else "Completed")
+        summary = {
+            "run_id": run_id, "profile": profile, "status": status, "listings": len(listings), "raw": len(raw),
+            "quarantined": len(quarantine), "failed_sources": failed, "new": len(changes.new), "changed": len(changes.changed),
+            "removed": len(changes.removed), "cancelled": len(changes.cancelled), "clusters_merged": deduped.clusters_merged,
+            "records_merged": deduped.records_merged, "wire_bytes": int(crawl_summary["wire_bytes"].sum()) if len(crawl_summary) else 0,
+        }
+        wl.finish_run(con, run_id, finished_at=datetime.now(UTC), status=status, summary=summary)
+        with timer("snapshot"):
+            wl.snapshot_parquet(con, run_id, paths.snapshots(run_id))
+    # The warehouse is published; the export follows it (a failing export keeps the previous one).
+    export_error = None
+    with timer("export"):
+        try:
+            exported = write_exports(export_listings(directory), paths.exports, excel_friendly=excel_friendly)
+        except ExportError as exc:
+            exported, export_error = None, str(exc)
+            logger.error("export not published, the previous one stays: %s", exc)
+    summary.update(
+        exported_rows=exported.rows if exported else 0,
+        export_error=export_error,
+        stage_seconds=timer.seconds,
+        sources=health.to_dict("records"),
+        formats=listings.loc[listings["format"].notna(), "format"].value_counts().to_dict(),
+        needs_review=int(listings["needs_review"].sum()) if len(listings) else 0,
+        paths={"warehouse": str(paths.warehouse), "export": str(exported.csv) if exported else None},
+    )
+    with warehouse.reader() as con:
+        report = run_report(con, run_id, stage_seconds=timer.seconds, exported_rows=summary["exported_rows"],
+                            clusters_merged=deduped.clusters_merged, records_merged=deduped.records_merged)
+    summary["paths"]["report"] = str(write_report(report, paths.reports))
+    create_markdown_artifact(key="groupdir-run-report", markdown=_markdown(report), description=f"groupdir night {run_id}")
+    if failed:
+        logger.warning("sources failed tonight (their listings are kept): %s", ", ".join(failed))
+    if not usable:
+        raise NothingUsable(f"every source failed on {run_id}: {', '.join(failed)}")
+    return summary
+
+
+def nightly_with(max_parallel: int = 4):
+    """The nightly flow crawling up to `max_parallel` sources at once (one per site at a time)."""
+    return nightly.with_options(task_runner=ThreadPoolTaskRunner(max_workers=max(1, max_parallel)))
+
+
+def registry_frame(sources: list[Source], profile: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"source_id": s.id, "name": s.name, "organisation": s.organisation, "country": s.country,
+             "languages": ";".join(s.languages), "adapter": s.adapter, "start_urls": " ".join(s.start_urls),
+             "enabled": s.enabled, "contact": s.contact, "profile": profile}
+            for s in sources
+        ]
+    )
+
+
+def _markdown(report) -> str:
+    from pipelines.report import render_markdown
+
+    return render_markdown(report)
