@@ -216,8 +216,20 @@ def nightly(
     return summary
 
 
-def nightly_with(max_parallel: int = 4):
-    """The nightly flow crawling up to `max_parallel` sources at once (one per site at a time)."""
+def nightly_with(max_parallel: int = 4, task_runner: str = "thread"):
+    """The nightly flow crawling up to `max_parallel` sources at once (one per site at a time).
+
+    `task_runner="dask"` runs the tasks on a Dask cluster (prefect-dask, extra `scale`; a local
+    cluster unless `GROUPDIR_DASK_ADDRESS` names a scheduler): see docs/SCALING.md.
+    """
+    if task_runner == "dask":
+        from prefect_dask import DaskTaskRunner
+
+        address = os.environ.get("GROUPDIR_DASK_ADDRESS")
+        runner = DaskTaskRunner(address=address) if address else DaskTaskRunner(cluster_kwargs={"n_workers": max(1, max_parallel), "processes": False})
+        return nightly.with_options(task_runner=runner)
+    if task_runner != "thread":
+        raise ValueError(f"unknown task runner {task_runner!r}: thread or dask")
     return nightly.with_options(task_runner=ThreadPoolTaskRunner(max_workers=max(1, max_parallel)))
 
 

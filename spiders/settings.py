@@ -52,6 +52,17 @@ LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
+# Scale-out switch (docs/SCALING.md): with GROUPDIR_SCRAPY_REDIS_URL set, requests are scheduled
+# and deduplicated in Redis by scrapy-redis (extra `scale`), so many crawler processes on many
+# machines share one frontier per spider.
+import os as _os  # noqa: E402
+
+if _os.environ.get("GROUPDIR_SCRAPY_REDIS_URL"):
+    SCHEDULER = "scrapy_redis.scheduler.Scheduler"
+    DUPEFILTER_CLASS = "scrapy_redis.dupefilter.RFPDupeFilter"
+    SCHEDULER_PERSIST = True
+    REDIS_URL = _os.environ["GROUPDIR_SCRAPY_REDIS_URL"]
+
 # The active profile of the source registry may override any of the above (the demo web lifts
 # delays that only make sense on the real web).
 from spiders.registry import profile_settings as _profile_settings  # noqa: E402

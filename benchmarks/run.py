@@ -1,0 +1,176 @@
+"""`make bench`: every stage's throughput and peak memory at 10k / 100k / 1M listings, DuckDB's own
+ingest of the same rows as the physical reference, and the crawl's pages/s and incremental night.
+
+Figures are printed and written to data/bench/latest.json; nothing here passes or fails.
+Each size runs in its own process so peak memory is that size's alone.
+`BENCH_SIZES=10000,100000` limits the sizes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import psutil
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
+CHUNK_ROWS = 100_000
+
+
+class PeakRSS:
+    """Samples this process's resident memory in a thread; `peak_mb` since the last reset."""
+
+    def __init__(self, interval: float = 0.05) -> None:
+        self.proc = psutil.Process()
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.proc.memory_info().rss)
+            time.sleep(self.interval)
+
+    def reset(self) -> None:
+        self.peak = self.proc.memory_info().rss
+
+    @property
+    def peak_mb(self) -> float:
+        return round(max(self.peak, self.proc.memory_info().rss) / 2**20, 1)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+@contextmanager
+def measured(name: str, rows: int, results: dict, rss: PeakRSS):
+    rss.reset()
+    started = time.perf_counter()
+    yield
+    seconds = time.perf_counter() - started
+    results[name] = {"seconds": round(seconds, 3), "rows_per_s": round(rows / seconds) if seconds else None, "peak_rss_mb": rss.peak_mb}
+    print(f"  {name:<10} {seconds:8.2f} s  {rows / seconds if seconds else 0:>12,.0f} rows/s  peak {rss.peak_mb:8.1f} MB", flush=True)
+
+
+def bench_size(n: int, workdir: Path) -> dict:
+    """Every stage on `n` synthetic rows, in chunks where the stage is row-local."""
+    import duckdb
+    import pandas as pd
+
+    from benchmarks.synthetic import synthetic_raw
+    from pipelines.classify import classify_listings
+    from pipelines.clean import clean_listings
+    from pipelines.dedupe import dedupe_listings
+    from pipelines.export import export_listings, write_exports
+    from pipelines.landing import validate_raw
+    from warehouse import load as wl
+    from warehouse.reporting import directory_rows
+    from warehouse.store import Warehouse
+
+    rss = PeakRSS()
+    stages: dict = {}
+    raw = synthetic_raw(n, seed=42)
+    raw_path = workdir / f"raw-{n}.jsonl"
+    raw.to_json(raw_path, orient="records", lines=True, force_ascii=False)
+    print(f"{n:,} rows ({raw_path.stat().st_size / 2**20:.0f} MB of JSON Lines)", flush=True)
+
+    with measured("duckdb_ingest", n, stages, rss):
+        with duckdb.connect(str(workdir / f"ref-{n}.duckdb")) as con:
+            con.execute("CREATE OR REPLACE TABLE raw AS SELECT * FROM read_json(?, format='newline_delimited')", [str(raw_path)])
+    started = time.perf_counter()
+    with measured("validate", n, stages, rss):
+        raw, _ = validate_raw(raw)
+    chunks = range(0, len(raw), CHUNK_ROWS)
+    with measured("clean", n, stages, rss):
+        clean = pd.concat([clean_listings(raw.iloc[i:i + CHUNK_ROWS], today=date(2026, 12, 1)).clean for i in chunks], ignore_index=True)
+    with measured("classify", n, stages, rss):
+        classified = pd.concat([classify_listings(clean.iloc[i:i + CHUNK_ROWS]) for i in chunks], ignore_index=True)
+    del clean
+    with measured("dedupe", n, stages, rss):
+        deduped = dedupe_listings(classified)
+    wh = Warehouse(workdir / f"bench-{n}.duckdb")
+    with measured("load", n, stages, rss):
+        with wh.writing() as con:
+            wl.start_run(con, "2026-12-01", started_at=pd.Timestamp.now(tz="UTC").to_pydatetime(), profile="bench")
+            wl.land_raw(con, "2026-12-01", raw)
+            wl.apply_listings(con, "2026-12-01", date(2026, 12, 1), deduped.listings, deduped.sources, deduped.aliases,
+                              crawled_ok=raw["source_id"].unique().tolist())
+            directory = directory_rows(con)
+    with measured("export", len(directory), stages, rss):
+        write_exports(export_listings(directory), workdir / f"export-{n}")
+    end_to_end = time.perf_counter() - started
+    rss.stop()
+    stage_seconds = {k: v["seconds"] for k, v in stages.items() if k != "duckdb_ingest"}
+    return {
+        "rows": n,
+        "end_to_end_seconds": round(end_to_end, 2),
+        "peak_rss_mb": max(v["peak_rss_mb"] for v in stages.values()),
+        "duckdb_ingest_seconds": stages["duckdb_ingest"]["seconds"],
+        "multiple_of_duckdb_ingest": round(end_to_end / stages["duckdb_ingest"]["seconds"], 1),
+        "stage_seconds": stage_seconds,
+        "stages": stages,
+        "listings_after_dedupe": len(deduped.listings),
+        "exported": len(directory),
+    }
+
+
+def bench_crawl(workdir: Path) -> dict:
+    """Pages/s on a large generated html site with politeness lifted, and the incremental night."""
+    from benchmarks.crawl_site import bench_crawl as run
+
+    return run(workdir)
+
+
+def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "--size":  # child process: one size
+        with tempfile.TemporaryDirectory(prefix="groupdir-bench-") as tmp:
+            print(json.dumps(bench_size(int(sys.argv[2]), Path(tmp))), file=sys.stderr)
+        return
+    sizes = [int(s) for s in os.environ.get("BENCH_SIZES", ",".join(map(str, DEFAULT_SIZES))).split(",") if s]
+    out_dir = REPO / "data" / "bench"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results: dict = {"machine": {"cpus": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1)}, "sizes": {}}
+    with tempfile.TemporaryDirectory(prefix="groupdir-bench-crawl-") as tmp:
+        results["crawl"] = bench_crawl(Path(tmp))
+    for n in sizes:
+        proc = subprocess.run([sys.executable, "-m", "benchmarks.run", "--size", str(n)], cwd=REPO, stderr=subprocess.PIPE, text=True, check=False)
+        lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("{")]
+        if proc.returncode != 0 or not lines:
+            print(f"size {n}: failed\n{proc.stderr[-3000:]}")
+            results["sizes"][str(n)] = {"rows": n, "error": proc.stderr[-1000:]}
+            continue
+        results["sizes"][str(n)] = json.loads(lines[-1])
+    (out_dir / "latest.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+    print_table(results)
+
+
+def print_table(results: dict) -> None:
+    crawl = results.get("crawl", {})
+    if crawl:
+        print(f"\ncrawl: {crawl.get('pages')} pages at {crawl.get('pages_per_s')} pages/s; second night "
+              f"{crawl.get('second_bytes_fraction', 0):.1%} of the bytes, {crawl.get('second_time_fraction', 0):.1%} of the time")
+    stages = ["validate", "clean", "classify", "dedupe", "load", "export"]
+    print("\n" + f"{'rows':>10} " + " ".join(f"{s:>9}" for s in stages) + f" {'total s':>8} {'peak MB':>8} {'duckdb s':>8} {'x duckdb':>8}")
+    for size in results["sizes"].values():
+        if "error" in size:
+            print(f"{size['rows']:>10,} failed")
+            continue
+        cells = " ".join(f"{size['stage_seconds'].get(s, 0):>9.2f}" for s in stages)
+        print(f"{size['rows']:>10,} {cells} {size['end_to_end_seconds']:>8.1f} {size['peak_rss_mb']:>8.0f} "
+              f"{size['duckdb_ingest_seconds']:>8.2f} {size['multiple_of_duckdb_ingest']:>8.1f}")
+    print("(seconds per stage; figures, not pass/fail) → data/bench/latest.json")
+
+
+if __name__ == "__main__":
+    main()
