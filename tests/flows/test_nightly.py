@@ -88,3 +88,14 @@ def test_second_night_is_conditional_and_changes_nothing(two_nights):
     assert _table(db, history_sql) == _table(first_db, history_sql)
     assert second["new"] == second["changed"] == second["removed"] == 0
     assert (two_nights["data"] / "exports" / "listings.csv").read_bytes() == two_nights["first_csv"]
+
+
+def test_parquet_snapshots_answer_like_the_warehouse(two_nights):
+    """The scale-out path for analysts: the night's Parquet snapshot queried by DuckDB."""
+    data = two_nights["data"]
+    pattern = str(data / "snapshots" / "*" / "listings.parquet")
+    with duckdb.connect() as con:
+        from_parquet = con.execute(
+            "SELECT listing_id, title, format FROM read_parquet(?) ORDER BY listing_id", [pattern]
+        ).fetchall()
+    assert from_parquet == _table(data / "groupdir.duckdb", "SELECT listing_id, title, format FROM listings ORDER BY listing_id")
