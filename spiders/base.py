@@ -95,4 +95,5 @@ class AdapterSpider(scrapy.Spider):
         response = getattr(failure.value, "response", None)
         reason = f"HTTP {response.status}" if response is not None else f"{failure.type.__name__}: {failure.getErrorMessage()}"
         self.crawler.stats.inc_value("groupdir/failed_pages")
+        self.crawler.stats.set_value("groupdir/last_error", reason[:300])
         yield self.quarantine(url, reason, "", stage="fetch")

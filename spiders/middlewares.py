@@ -8,9 +8,11 @@ from urllib.parse import urlparse
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.http import Response
 
 ALLOWED_SCHEMES = frozenset({"http", "https"})
+DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
 
 
 class WireBytesMiddleware:
@@ -91,3 +93,14 @@ class StatsFileExtension:
         stats["finish_reason"] = reason
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.path.write_text(json.dumps(stats, indent=1, sort_keys=True, default=str), encoding="utf-8")
+
+
+class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """robots.txt as the major crawlers read it: a server error on robots.txt means "do not crawl
+    now" (disallow all, the page is retried next night), not "anything goes"; 4xx means no rules."""
+
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        if response.status >= 500:
+            self._stats.inc_value("groupdir/robots_server_error")
+            response = response.replace(body=DISALLOW_ALL)
+        await super()._parse_robots(response, netloc, request)

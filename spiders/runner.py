@@ -67,7 +67,7 @@ class CrawlResult:
         if reason != "finished":
             return "failed"
         if self.items <= 0:
-            return "failed" if self.stats.get("groupdir/failed_pages") else "empty"
+            return "failed" if self.stats.get("groupdir/failed_pages") or self.quarantined else "empty"
         return "ok"
 
     @property
@@ -82,7 +82,10 @@ class CrawlResult:
             return f"crawl ended: {self.stats.get('finish_reason', 'no stats written')}"
         statuses = sorted(k.rsplit("/", 1)[-1] for k in self.stats if k.startswith("groupdir/wire_status/") and not k.endswith(("/200", "/304")))
         detail = f" (HTTP {', '.join(statuses)})" if statuses else ""
-        return f"no listings: {self.stats.get('groupdir/failed_pages')} page(s) failed{detail}"
+        last = self.stats.get("groupdir/last_error")
+        cause = f": {last}" if last else ""
+        failed = int(self.stats.get("groupdir/failed_pages", 0))
+        return f"no listings: {failed} page(s) failed, {self.quarantined} record(s) quarantined{detail}{cause}"
 
 
     def save(self) -> None:

@@ -36,6 +36,8 @@ HTTPCACHE_IGNORE_HTTP_CODES = [500, 502, 503, 504, 429]
 HTTPCACHE_ALWAYS_STORE = True  # store even without cache headers, then revalidate next night
 
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "spiders.middlewares.StrictRobotsTxtMiddleware": 100,
     # Just above the cache (900), so it sees what crossed the wire: a 304 is a few bytes.
     "spiders.middlewares.WireBytesMiddleware": 950,
 }
