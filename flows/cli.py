@@ -49,10 +49,16 @@ def run(
     configure_prefect()
     from flows.nightly import nightly_with
 
-    summary = nightly_with(max_parallel)(
-        profile=profile, night=night, sources=source, removal_after=removal_after,
-        review_threshold=review_threshold, excel_friendly=excel_friendly, data_dir=str(paths.root),
-    )
+    from flows.nightly import RunAlreadyActive
+
+    try:
+        summary = nightly_with(max_parallel)(
+            profile=profile, night=night, sources=source, removal_after=removal_after,
+            review_threshold=review_threshold, excel_friendly=excel_friendly, data_dir=str(paths.root),
+        )
+    except RunAlreadyActive as exc:
+        err.print(f"[red]refused:[/red] {exc}")
+        raise typer.Exit(2) from None
     print_summary(summary)
 
 

@@ -5,6 +5,7 @@ It only orchestrates: every decision lives in `spiders/`, `pipelines/` and `ware
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
+from filelock import FileLock, Timeout
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
@@ -47,17 +49,52 @@ class NothingUsable(RuntimeError):
     """Every source failed: the night produced nothing to publish."""
 
 
+class RunAlreadyActive(RuntimeError):
+    """Another nightly run holds the data folder."""
+
+
+@contextmanager
+def exclusive_run(paths: RunPaths, run_id: str):
+    """One nightly run per data folder at a time; the second refuses at once, saying who runs."""
+    paths.root.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(paths.root / "nightly.lock", timeout=0)
+    owner = paths.root / "nightly.owner"
+    try:
+        lock.acquire()
+    except Timeout:
+        who = owner.read_text(encoding="utf-8") if owner.is_file() else "unknown"
+        raise RunAlreadyActive(f"another nightly run is using {paths.root} ({who}); wait for it to finish") from None
+    try:
+        owner.write_text(f"pid {os.getpid()}, night {run_id}, since {datetime.now(UTC).isoformat(timespec='seconds')}", encoding="utf-8")
+        yield
+    finally:
+        owner.unlink(missing_ok=True)
+        lock.release()
+
+
 @dataclass
 class StageTimer:
+    """Durations per stage, and the current stage in a small state file operators can watch."""
+
+    state_file: Path | None = None
+    run_id: str = ""
     seconds: dict[str, float] = field(default_factory=dict)
 
     @contextmanager
     def __call__(self, stage: str):
+        self.mark(stage)
         started = time.perf_counter()
         try:
             yield
         finally:
             self.seconds[stage] = round(self.seconds.get(stage, 0.0) + time.perf_counter() - started, 3)
+
+    def mark(self, stage: str) -> None:
+        if self.state_file is None:
+            return
+        self.state_file.parent.mkdir(parents=True, exist_ok=True)
+        state = {"run_id": self.run_id, "stage": stage, "pid": os.getpid(), "since": datetime.now(UTC).isoformat(timespec="seconds")}
+        self.state_file.write_text(json.dumps(state), encoding="utf-8")
 
 
 def tonight() -> str:
@@ -132,12 +169,17 @@ def nightly(
     data_dir: str | None = None,
 ) -> dict[str, Any]:
     """One night: crawl (or replay a landed night), process, publish warehouse, export and report."""
-    logger = get_run_logger()
-    profile = profile or active_profile()
     paths = RunPaths(Path(data_dir)) if data_dir else RunPaths.default()
     run_id = night or tonight()
+    with exclusive_run(paths, run_id):
+        return _night(profile or active_profile(), run_id, paths, sources, removal_after, review_threshold, excel_friendly, replay)
+
+
+def _night(profile: str, run_id: str, paths: RunPaths, sources: list[str] | None, removal_after: int,
+           review_threshold: float, excel_friendly: bool, replay: bool) -> dict[str, Any]:
+    logger = get_run_logger()
     started_at = datetime.now(UTC)
-    timer = StageTimer()
+    timer = StageTimer(paths.root / "run-state.json", run_id)
     registry = [s for s in load_sources(profile, enabled_only=True) if not sources or s.id in sources]
 
     with timer("crawl"):
@@ -209,6 +251,7 @@ def nightly(
                             clusters_merged=deduped.clusters_merged, records_merged=deduped.records_merged)
     summary["paths"]["report"] = str(write_report(report, paths.reports))
     create_markdown_artifact(key="groupdir-run-report", markdown=_markdown(report), description=f"groupdir night {run_id}")
+    timer.mark("finished")
     if failed:
         logger.warning("sources failed tonight (their listings are kept): %s", ", ".join(failed))
     if not usable:
