@@ -1,0 +1,102 @@
+"""Survivorship: the canonical listing of each cluster, field by field.
+
+People see one listing per group, so each field comes from the source most likely to be right:
+a value the source gave as data beats one parsed from its text, then the most complete record
+wins, then the most recently fetched one (docs/DEDUPE.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+
+ORIGIN_RANK = {"structured": 0, "declared": 1, "detected": 2, "parsed": 2, "unknown": 3}
+CLASSIFICATION_COLUMNS = (
+    "format", "format_confidence", "format_evidence", "facilitator_type", "audience", "topics",
+    "needs_review", "classifier_version",
+)
+"""Taken together from the record the classifier was surest about, so the labels stay coherent."""
+TITLE_RECORD_COLUMNS = ("title", "record_id", "source_id", "listing_url")
+"""Provenance follows the title: `record_id` names the record whose title is shown."""
+SPECIAL_COLUMNS = frozenset(
+    CLASSIFICATION_COLUMNS + TITLE_RECORD_COLUMNS + ("listing_id", "next_occurrence", "fetched_at", "content_hash")
+)
+
+
+def canonical_listings(listings: pd.DataFrame, listing_ids: pd.Series) -> pd.DataFrame:
+    """One row per listing id; `listing_ids` is aligned with `listings` (one id per record)."""
+    frame = listings.assign(listing_id=listing_ids.to_numpy())
+    sizes = frame.groupby("listing_id")["record_id"].transform("size")
+    alone, together = frame[sizes == 1], frame[sizes > 1]
+    singles = alone.assign(source_count=1, source_urls=alone["listing_url"].astype("str"))
+    merged = _survivors(together) if len(together) else singles.iloc[0:0]
+    out = pd.concat([singles, merged], ignore_index=True)
+    out["source_count"] = out["source_count"].astype("Int64")
+    columns = list(listings.columns) + [c for c in ("listing_id", "source_count", "source_urls") if c not in listings]
+    return out[columns].sort_values("listing_id", kind="stable").reset_index(drop=True)
+
+
+def _survivors(frame: pd.DataFrame) -> pd.DataFrame:
+    """Canonical rows of clusters with two records or more (vectorised per field)."""
+    frame = frame.reset_index(drop=True)
+    codes, listing_ids = pd.factorize(frame["listing_id"], sort=True)
+    when = pd.to_datetime(frame["fetched_at"], utc=True, errors="coerce", format="mixed")
+    fetched = ((when - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)).fillna(0).to_numpy().astype("int64")
+    completeness = frame.drop(columns=[c for c in frame.columns if c.endswith("_origin")]).notna().sum(axis=1)
+    order = np.lexsort((frame["record_id"].astype("str").to_numpy(), -fetched, -completeness.to_numpy()))
+    base_rank = np.empty(len(frame), dtype="int64")
+    base_rank[order] = np.arange(len(frame))
+
+    def first_rows(*keys: np.ndarray) -> np.ndarray:
+        """Each cluster's first row position when its rows are ordered by `keys` (most significant first)."""
+        ordered = np.lexsort((base_rank, *reversed(keys), codes))
+        starts = np.r_[True, codes[ordered][1:] != codes[ordered][:-1]]
+        return ordered[starts]
+
+    def winner(column: str) -> np.ndarray:
+        origin = frame.get(f"{column}_origin")
+        rank = origin.map(ORIGIN_RANK).fillna(3).to_numpy() if origin is not None else np.zeros(len(frame))
+        return first_rows(frame[column].isna().to_numpy(), rank)
+
+    out = pd.DataFrame(index=pd.Index(listing_ids, name=None))
+    fields = [c for c in frame.columns if not c.endswith("_origin") and c not in SPECIAL_COLUMNS]
+    for column in fields + ["title"]:
+        rows = winner(column)
+        out[column] = frame[column].to_numpy()[rows]
+        if f"{column}_origin" in frame:
+            out[f"{column}_origin"] = frame[f"{column}_origin"].to_numpy()[rows]
+    title_rows = winner("title")
+    for column in TITLE_RECORD_COLUMNS[1:]:
+        out[column] = frame[column].to_numpy()[title_rows]
+    labelled_rows = first_rows(-frame["format_confidence"].astype("float64").fillna(-1).to_numpy())
+    for column in CLASSIFICATION_COLUMNS:
+        out[column] = frame[column].to_numpy()[labelled_rows]
+    out["next_occurrence"] = _earliest(frame["next_occurrence"], frame["listing_id"]).reindex(listing_ids).to_numpy()
+    out["fetched_at"] = frame["fetched_at"].to_numpy()[first_rows(-fetched)]
+    by_url = frame.sort_values(["listing_id", "listing_url"]).groupby("listing_id")
+    out["source_urls"] = by_url["listing_url"].agg(" ".join).reindex(listing_ids).to_numpy()
+    out["source_count"] = by_url.size().reindex(listing_ids).to_numpy()
+    hashes = frame.sort_values(["listing_id", "content_hash"]).groupby("listing_id")["content_hash"].agg("\n".join)
+    out["content_hash"] = [_combined_hash(h) for h in hashes.reindex(listing_ids)]
+    out["listing_id"] = listing_ids
+    for column in frame.columns:
+        if column in out:
+            out[column] = out[column].astype(frame[column].dtype)
+    return out.reset_index(drop=True)
+
+
+def _earliest(next_occurrence: pd.Series, listing_id: pd.Series) -> pd.Series:
+    """Each cluster's earliest upcoming session, as written by its source (offsets kept)."""
+    when = pd.to_datetime(next_occurrence, utc=True, errors="coerce", format="mixed")
+    known = when.notna()
+    if not known.any():
+        return pd.Series(dtype="str")
+    rows = when[known].groupby(listing_id[known]).idxmin()
+    return pd.Series(next_occurrence.loc[rows.to_numpy()].to_numpy(), index=rows.index)
+
+
+def _combined_hash(sorted_hashes: str) -> str:
+    """Changes when any source of the group changes, so the warehouse sees the listing change."""
+    return hashlib.sha256(sorted_hashes.encode("utf-8")).hexdigest()
