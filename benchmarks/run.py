@@ -67,16 +67,16 @@ def bench_size(n: int, workdir: Path) -> dict:
     """Every stage on `n` synthetic rows, in chunks where the stage is row-local."""
     import duckdb
     import pandas as pd
-
-    from benchmarks.synthetic import synthetic_raw
     from pipelines.classify import classify_listings
-    from pipelines.clean import clean_listings
-    from pipelines.dedupe import dedupe_listings
     from pipelines.export import export_listings, write_exports
-    from pipelines.landing import validate_raw
-    from warehouse import load as wl
     from warehouse.reporting import directory_rows
     from warehouse.store import Warehouse
+
+    from benchmarks.synthetic import synthetic_raw
+    from pipelines.clean import clean_listings
+    from pipelines.dedupe import dedupe_listings
+    from pipelines.landing import validate_raw
+    from warehouse import load as wl
 
     rss = PeakRSS()
     stages: dict = {}
@@ -85,9 +85,8 @@ def bench_size(n: int, workdir: Path) -> dict:
     raw.to_json(raw_path, orient="records", lines=True, force_ascii=False)
     print(f"{n:,} rows ({raw_path.stat().st_size / 2**20:.0f} MB of JSON Lines)", flush=True)
 
-    with measured("duckdb_ingest", n, stages, rss):
-        with duckdb.connect(str(workdir / f"ref-{n}.duckdb")) as con:
-            con.execute("CREATE OR REPLACE TABLE raw AS SELECT * FROM read_json(?, format='newline_delimited')", [str(raw_path)])
+    with measured("duckdb_ingest", n, stages, rss), duckdb.connect(str(workdir / f"ref-{n}.duckdb")) as con:
+        con.execute("CREATE OR REPLACE TABLE raw AS SELECT * FROM read_json(?, format='newline_delimited')", [str(raw_path)])
     started = time.perf_counter()
     with measured("validate", n, stages, rss):
         raw, _ = validate_raw(raw)
@@ -100,13 +99,12 @@ def bench_size(n: int, workdir: Path) -> dict:
     with measured("dedupe", n, stages, rss):
         deduped = dedupe_listings(classified)
     wh = Warehouse(workdir / f"bench-{n}.duckdb")
-    with measured("load", n, stages, rss):
-        with wh.writing() as con:
-            wl.start_run(con, "2026-12-01", started_at=pd.Timestamp.now(tz="UTC").to_pydatetime(), profile="bench")
-            wl.land_raw(con, "2026-12-01", raw)
-            wl.apply_listings(con, "2026-12-01", date(2026, 12, 1), deduped.listings, deduped.sources, deduped.aliases,
-                              crawled_ok=raw["source_id"].unique().tolist())
-            directory = directory_rows(con)
+    with measured("load", n, stages, rss), wh.writing() as con:
+        wl.start_run(con, "2026-12-01", started_at=pd.Timestamp.now(tz="UTC").to_pydatetime(), profile="bench")
+        wl.land_raw(con, "2026-12-01", raw)
+        wl.apply_listings(con, "2026-12-01", date(2026, 12, 1), deduped.listings, deduped.sources, deduped.aliases,
+                          crawled_ok=raw["source_id"].unique().tolist())
+        directory = directory_rows(con)
     with measured("export", len(directory), stages, rss):
         write_exports(export_listings(directory), workdir / f"export-{n}")
     end_to_end = time.perf_counter() - started

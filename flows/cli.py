@@ -47,9 +47,7 @@ def run(
     """Run the nightly job end to end and print its summary."""
     paths = _paths(data_dir)
     configure_prefect()
-    from flows.nightly import nightly_with
-
-    from flows.nightly import RunAlreadyActive
+    from flows.nightly import RunAlreadyActive, nightly_with
 
     try:
         summary = nightly_with(max_parallel)(
@@ -171,7 +169,8 @@ def query(
 @evaluate_app.command("clean")
 def evaluate_clean() -> None:
     """Per-field accuracy and coverage of the clean stage on its development set."""
-    from pipelines.evaluation.clean import evaluate_clean as run, format_clean_report
+    from pipelines.evaluation.clean import evaluate_clean as run
+    from pipelines.evaluation.clean import format_clean_report
 
     console.print(format_clean_report(run()), markup=False)
 
@@ -179,7 +178,8 @@ def evaluate_clean() -> None:
 @evaluate_app.command("classify")
 def evaluate_classify(split: Annotated[str, typer.Option(help="dev (held out) or train.")] = "dev") -> None:
     """Precision, recall, F1, confusion matrix and throughput of the classifier."""
-    from pipelines.evaluation.classify import evaluate_classify as run, format_classify_report
+    from pipelines.evaluation.classify import evaluate_classify as run
+    from pipelines.evaluation.classify import format_classify_report
 
     console.print(format_classify_report(run(split)), markup=False)
 
@@ -187,7 +187,8 @@ def evaluate_classify(split: Annotated[str, typer.Option(help="dev (held out) or
 @evaluate_app.command("dedupe")
 def evaluate_dedupe() -> None:
     """Pairwise precision, recall and F1 of deduplication on the labelled pairs."""
-    from pipelines.evaluation.dedupe import evaluate_dedupe as run, format_dedupe_report
+    from pipelines.evaluation.dedupe import evaluate_dedupe as run
+    from pipelines.evaluation.dedupe import format_dedupe_report
 
     console.print(format_dedupe_report(run()), markup=False)
 

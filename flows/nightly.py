@@ -17,28 +17,28 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 from filelock import FileLock, Timeout
+from pipelines.classify import apply_corrections, classify_listings
+from pipelines.export import ExportError, export_listings, write_exports
+from pipelines.report import write_report
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.logging import get_run_logger
 from prefect.task_runners import ThreadPoolTaskRunner
+from warehouse.reporting import directory_rows, run_report, source_history
+from warehouse.store import Warehouse
 
 from flows.tasks import CrawlFailed, crawl_source
-from pipelines.classify import apply_corrections, classify_listings
 from pipelines.clean import clean_listings
 from pipelines.dedupe import dedupe_listings
-from pipelines.export import ExportError, export_listings, write_exports
 from pipelines.health import assess_health, key_field_coverage
 from pipelines.landing import as_raw_frame, read_landing, validate_raw
 from pipelines.paths import RunPaths
-from pipelines.report import write_report
 from spiders.demo_web import SITES_DIR, free_base_port
 from spiders.demo_web.server import DemoWeb
 from spiders.registry import Source, active_profile, load_sources
 from spiders.runner import LISTINGS_FILE, QUARANTINE_FILE, CrawlResult
 from warehouse import load as wl
-from warehouse.reporting import directory_rows, run_report, source_history
-from warehouse.store import Warehouse
 
 NIGHT_ZONE = ZoneInfo("Europe/Brussels")
 CRAWL_TIMEOUT_SECONDS = 900.0

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, datetime
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 from urllib.parse import urlparse
 
@@ -15,6 +15,7 @@ from twisted.python.failure import Failure
 
 from spiders.items import RawListingItem, make_raw_item
 from spiders.registry import Source
+
 
 class QuarantineItem(scrapy.Item):
     """A page or record the spider could not turn into a listing, kept with its reason."""
