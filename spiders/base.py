@@ -95,6 +95,10 @@ class AdapterSpider(scrapy.Spider):
         url = request.url if request is not None else "?"
         response = getattr(failure.value, "response", None)
         reason = f"HTTP {response.status}" if response is not None else f"{failure.type.__name__}: {failure.getErrorMessage()}"
+        if "robots.txt" in reason:  # politeness, not bad input: counted, never quarantined
+            self.crawler.stats.inc_value("groupdir/robots_forbidden")
+            self.crawler.stats.set_value("groupdir/last_error", reason[:300])
+            return
         self.crawler.stats.inc_value("groupdir/failed_pages")
         self.crawler.stats.set_value("groupdir/last_error", reason[:300])
         yield self.quarantine(url, reason, "", stage="fetch")

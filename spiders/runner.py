@@ -67,7 +67,8 @@ class CrawlResult:
         if reason != "finished":
             return "failed"
         if self.items <= 0:
-            return "failed" if self.stats.get("groupdir/failed_pages") or self.quarantined else "empty"
+            blocked = self.stats.get("groupdir/failed_pages") or self.stats.get("groupdir/robots_forbidden")
+            return "failed" if blocked or self.quarantined else "empty"
         return "ok"
 
     @property
@@ -85,7 +86,9 @@ class CrawlResult:
         last = self.stats.get("groupdir/last_error")
         cause = f": {last}" if last else ""
         failed = int(self.stats.get("groupdir/failed_pages", 0))
-        return f"no listings: {failed} page(s) failed, {self.quarantined} record(s) quarantined{detail}{cause}"
+        forbidden = int(self.stats.get("groupdir/robots_forbidden", 0))
+        robots = f", {forbidden} forbidden by robots.txt" if forbidden else ""
+        return f"no listings: {failed} page(s) failed{robots}, {self.quarantined} record(s) quarantined{detail}{cause}"
 
 
     def save(self) -> None:
