@@ -53,7 +53,11 @@ def reasons_from_schema_errors(failure_cases: pd.DataFrame) -> pd.Series:
     rows = failure_cases.dropna(subset=["index"])
     if rows.empty:
         return pd.Series(dtype="str")
-    text = rows["column"].astype("str").fillna("") + ": " + rows["check"].astype("str") + " (got " + rows["failure_case"].astype("str") + ")"
+    def as_text(column: str, missing: str) -> pd.Series:
+        # pandas' str dtype keeps nulls as NaN; a null failure case is itself the reason (a missing value)
+        return rows[column].astype("object").where(rows[column].notna(), missing).map(str)
+
+    text = as_text("column", "row") + ": " + as_text("check", "check") + " (got " + as_text("failure_case", "null") + ")"
     return text.groupby(rows["index"].astype("int64")).agg("; ".join)
 
 

@@ -10,7 +10,8 @@ from typing import Any, ClassVar
 from urllib.parse import urlparse
 
 import scrapy
-from scrapy.http import Response
+from scrapy import signals
+from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
 from spiders.items import RawListingItem, make_raw_item
@@ -57,9 +58,33 @@ class AdapterSpider(scrapy.Spider):
         self.allowed_domains = sorted({urlparse(u).hostname for u in self.start_urls if urlparse(u).hostname})
         self.source_timezone = self.source.timezone if self.source else self.options.get("timezone", "Europe/Brussels")
 
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.on_request_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(spider.on_spider_closed, signal=signals.spider_closed)
+        return spider
+
+    def on_request_dropped(self, request: Request, spider: scrapy.Spider) -> None:
+        """A redirect back to a page already fetched is a loop: the page is lost, so it counts as failed."""
+        if request.meta.get("redirect_times"):
+            self.page_failed(f"redirect loop at {request.url}")
+
+    def on_spider_closed(self, spider: scrapy.Spider, reason: str) -> None:
+        """Scrapy drops a redirect to another domain without calling the errback; say so."""
+        offsite = int(self.crawler.stats.get_value("offsite/filtered", 0) or 0)
+        if offsite:
+            self.page_failed(f"{offsite} redirect(s) to another domain refused")
+
+    def page_failed(self, reason: str) -> None:
+        self.crawler.stats.inc_value("groupdir/failed_pages")
+        self.crawler.stats.set_value("groupdir/last_error", reason[:300])
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.start_urls:
-            yield scrapy.Request(url, callback=self.parse, errback=self.on_error)
+            # dont_filter (as Scrapy's own start requests): a redirect loop then ends at REDIRECT_MAX_TIMES
+            # in the errback, with the page quarantined, instead of being silently dupe-filtered
+            yield scrapy.Request(url, callback=self.parse, errback=self.on_error, dont_filter=True)
 
     def listing(self, listing_url: str, raw: Any, **fields: Any) -> RawListingItem | QuarantineItem:
         """A raw item, or a quarantine record when the record lacks what every listing needs."""
@@ -99,6 +124,5 @@ class AdapterSpider(scrapy.Spider):
             self.crawler.stats.inc_value("groupdir/robots_forbidden")
             self.crawler.stats.set_value("groupdir/last_error", reason[:300])
             return
-        self.crawler.stats.inc_value("groupdir/failed_pages")
-        self.crawler.stats.set_value("groupdir/last_error", reason[:300])
+        self.page_failed(reason)
         yield self.quarantine(url, reason, "", stage="fetch")

@@ -29,13 +29,9 @@ class RegistrySpiderLoader(SpiderLoader):
         self._spiders = {}
         self._found = {}
         for adapter in ADAPTERS:
-            try:
-                self._spiders[adapter] = adapter_class(adapter)
-            except ModuleNotFoundError:  # an adapter not written yet is simply not offered
-                continue
+            self._spiders[adapter] = adapter_class(adapter)
         for source in load_sources(settings.get("GROUPDIR_PROFILE") or None):
-            if source.adapter in self._spiders:
-                self._spiders[source.id] = source_spider_class(source)
+            self._spiders[source.id] = source_spider_class(source)
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> RegistrySpiderLoader:
