@@ -154,8 +154,6 @@ def regions(country: pd.Series, postcode: pd.Series) -> tuple[pd.Series, pd.Seri
         if rows.any():
             c, n = _ranged_region(number[rows], tables[iso])
             code, name = code.mask(rows, c), name.mask(rows, n)
-    lu_rest = country.eq("LU").fillna(False).astype(bool) & code.isna()
-    code, name = code.mask(lu_rest, "LU"), name.mask(lu_rest, "Luxembourg")
     french = country.eq("FR").fillna(False).astype(bool) & postcode.astype("str").str.fullmatch(r"\d{5}").fillna(False).astype(bool)
     if french.any():
         digits = postcode[french].astype("str")

@@ -47,7 +47,7 @@ def test_parse_address(text, expected):
         ("FR", "20200", "FR-2B", "Haute-Corse"), ("FR", "97400", "FR-974", "La Réunion"), ("FR", "98000", None, None),
         ("CH", "1201", "CH-GE", "Genève"), ("CH", "1003", "CH-VD", "Vaud"), ("CH", "8001", "CH-ZH", "Zürich"),
         ("CH", "5999", None, None),
-        ("LU", "1724", "LU-LU", "Luxembourg (canton)"), ("LU", "4002", "LU-ES", "Esch-sur-Alzette"), ("LU", "9530", "LU", "Luxembourg"),
+        ("LU", "1724", "LU-LU", "Luxembourg (canton)"), ("LU", "4002", "LU-ES", "Esch-sur-Alzette"), ("LU", "9530", "LU-WI", "Wiltz"),
         (None, "4000", None, None),
     ],
 )
