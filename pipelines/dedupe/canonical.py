@@ -43,7 +43,9 @@ def _survivors(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.reset_index(drop=True)
     codes, listing_ids = pd.factorize(frame["listing_id"], sort=True)
     when = pd.to_datetime(frame["fetched_at"], utc=True, errors="coerce", format="mixed")
-    fetched = ((when - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)).fillna(0).to_numpy().astype("int64")
+    # by night, not by second: records of one crawl are equally fresh, and the order a crawl yields
+    # them in varies, so a finer clock would pick a different survivor on every re-run
+    fetched = ((when.dt.floor("D") - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(days=1)).fillna(0).to_numpy().astype("int64")
     completeness = frame.drop(columns=[c for c in frame.columns if c.endswith("_origin")]).notna().sum(axis=1)
     order = np.lexsort((frame["record_id"].astype("str").to_numpy(), -fetched, -completeness.to_numpy()))
     base_rank = np.empty(len(frame), dtype="int64")
