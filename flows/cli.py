@@ -274,7 +274,7 @@ def print_summary(summary: dict) -> None:
     table = Table("source", "status", "listings", "quarantined", "pages", "bytes", "seconds", "notes", title=f"groupdir night {summary['run_id']}")
     for s in summary["sources"]:
         table.add_row(s["source_id"], s["status"], str(s["items"]), str(s["quarantined"]), str(s["pages"]),
-                      f"{s['wire_bytes']:,}", f"{s['seconds']:.1f}", s.get("error") or s.get("health_notes") or "")
+                      f"{s['wire_bytes']:,}", f"{s['seconds']:.1f}", (s.get("error") or s.get("health_notes") or "")[:90])
     console.print(table)
     console.print(
         f"[bold]{summary['status']}[/bold]: {summary['listings']} listings ({summary['new']} new, {summary['changed']} changed, "

@@ -17,28 +17,29 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 from filelock import FileLock, Timeout
-from pipelines.classify import apply_corrections, classify_listings
-from pipelines.export import ExportError, export_listings, write_exports
-from pipelines.report import write_report
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.logging import get_run_logger
 from prefect.task_runners import ThreadPoolTaskRunner
-from warehouse.reporting import directory_rows, run_report, source_history
-from warehouse.store import Warehouse
 
 from flows.tasks import CrawlFailed, crawl_source
+from pipelines.classify import apply_corrections, classify_listings
 from pipelines.clean import clean_listings
 from pipelines.dedupe import dedupe_listings
+from pipelines.export import ExportError, export_listings, write_exports
 from pipelines.health import assess_health, key_field_coverage
+from pipelines.interop import write_hsds, write_jsonld
 from pipelines.landing import as_raw_frame, read_landing, validate_raw
 from pipelines.paths import RunPaths
+from pipelines.report import write_report
 from spiders.demo_web import SITES_DIR, free_base_port
 from spiders.demo_web.server import DemoWeb
 from spiders.registry import Source, active_profile, load_sources
 from spiders.runner import LISTINGS_FILE, QUARANTINE_FILE, CrawlResult
 from warehouse import load as wl
+from warehouse.reporting import directory_rows, run_report, source_history
+from warehouse.store import Warehouse
 
 NIGHT_ZONE = ZoneInfo("Europe/Brussels")
 CRAWL_TIMEOUT_SECONDS = 900.0
@@ -216,32 +217,26 @@ def _night(profile: str, run_id: str, paths: RunPaths, sources: list[str] | None
             changes = wl.apply_listings(con, run_id, date.fromisoformat(run_id), listings, deduped.sources, deduped.aliases,
                                         crawled_ok=crawled_ok, removal_after=removal_after)
             wl.record_quality(con, run_id, cleaned.clean, quarantine)
-            directory = directory_rows(con)
         failed = health.loc[health["status"] == "failed", "source_id"].tolist()
         usable = bool(crawled_ok) or bool(health["status"].isin(["degraded", "empty"]).any())
+        with timer("snapshot"):
+            wl.snapshot_parquet(con, run_id, paths.snapshots(run_id))
+        # The export is written while the warehouse is still staged: a run killed before this block
+        # ends publishes neither (each export file is swapped in atomically, the warehouse right after).
+        with timer("export"):
+            exported, export_error = publish_exports(directory_rows(con), paths.exports, excel_friendly, logger)
         status = "Failed" if not usable else ("Completed with warnings" if failed or len(crawled_ok) < len(health) else "Completed")
         summary = {
             "run_id": run_id, "profile": profile, "status": status, "listings": len(listings), "raw": len(raw),
             "quarantined": len(quarantine), "failed_sources": failed, "new": len(changes.new), "changed": len(changes.changed),
             "removed": len(changes.removed), "cancelled": len(changes.cancelled), "clusters_merged": deduped.clusters_merged,
             "records_merged": deduped.records_merged, "wire_bytes": int(crawl_summary["wire_bytes"].sum()) if len(crawl_summary) else 0,
+            "exported_rows": exported.rows if exported else 0, "export_error": export_error,
         }
         wl.finish_run(con, run_id, finished_at=datetime.now(UTC), status=status, summary=summary)
-        with timer("snapshot"):
-            wl.snapshot_parquet(con, run_id, paths.snapshots(run_id))
-    # The warehouse is published; the export follows it (a failing export keeps the previous one).
-    export_error = None
-    with timer("export"):
-        try:
-            exported = write_exports(export_listings(directory), paths.exports, excel_friendly=excel_friendly)
-        except ExportError as exc:
-            exported, export_error = None, str(exc)
-            logger.error("export not published, the previous one stays: %s", exc)
     summary.update(
-        exported_rows=exported.rows if exported else 0,
-        export_error=export_error,
         stage_seconds=timer.seconds,
-        sources=health.to_dict("records"),
+        sources=health.astype("object").where(health.notna(), None).to_dict("records"),
         formats=listings.loc[listings["format"].notna(), "format"].value_counts().to_dict(),
         needs_review=int(listings["needs_review"].sum()) if len(listings) else 0,
         paths={"warehouse": str(paths.warehouse), "export": str(exported.csv) if exported else None},
@@ -257,6 +252,20 @@ def _night(profile: str, run_id: str, paths: RunPaths, sources: list[str] | None
     if not usable:
         raise NothingUsable(f"every source failed on {run_id}: {', '.join(failed)}")
     return summary
+
+
+def publish_exports(directory: pd.DataFrame, out_dir: Path, excel_friendly: bool, logger) -> tuple[Any, str | None]:
+    """The CSV contract, its JSON twin, the HSDS tables and the JSON-LD feed; on failure the previous
+    files stay and the reason is returned (the warehouse is still published)."""
+    try:
+        export = export_listings(directory)
+        exported = write_exports(export, out_dir, excel_friendly=excel_friendly)
+        write_hsds(export, out_dir / "hsds")
+        write_jsonld(export, out_dir / "listings.jsonld")
+        return exported, None
+    except ExportError as exc:
+        logger.error("export not published, the previous one stays: %s", exc)
+        return None, str(exc)
 
 
 def nightly_with(max_parallel: int = 4, task_runner: str = "thread"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from pipelines.paths import data_dir
 
@@ -17,5 +18,7 @@ DEFAULTS = {
 def configure() -> None:
     """Defaults only: anything the operator exported wins."""
     os.environ.setdefault("PREFECT_HOME", str(data_dir() / "prefect"))
+    # Prefect creates its home without parents: on a fresh clone data/ does not exist yet
+    Path(os.environ["PREFECT_HOME"]).expanduser().mkdir(parents=True, exist_ok=True)
     for key, value in DEFAULTS.items():
         os.environ.setdefault(key, value)

@@ -141,7 +141,7 @@ def record_source_runs(con: duckdb.DuckDBPyConnection, run_id: str, source_runs:
 
 
 def _run_started_at(con: duckdb.DuckDBPyConnection, run_id: str) -> datetime | None:
-    row = con.execute("SELECT started_at FROM runs WHERE run_id = ?", [run_id]).fetchone()
+    row = next(iter(con.execute("SELECT started_at FROM runs WHERE run_id = ?", [run_id]).fetchall()), None)
     return row[0] if row else None
 
 
@@ -275,7 +275,7 @@ def _start_from_state_before(con: duckdb.DuckDBPyConnection, run_id: str, night:
 
     The first attempt's rows stay in `first_attempt`: a listing re-crawled with the same content
     keeps that attempt's provenance (fetched_at…), so re-running a night changes nothing."""
-    applied = con.execute("SELECT run_id, night FROM rerun.applied").fetchone()
+    applied = next(iter(con.execute("SELECT run_id, night FROM rerun.applied").fetchall()), None)
     rerun = bool(applied) and applied[0] == run_id
     con.execute(f"CREATE OR REPLACE TEMP TABLE first_attempt AS SELECT * FROM listings {'' if rerun else 'WITH NO DATA'}")  # noqa: S608
     if rerun:
@@ -381,7 +381,7 @@ def change_summary(con: duckdb.DuckDBPyConnection, run_id: str, *, seen: int) ->
     touched_seen = con.execute(
         "SELECT count(*) FROM v_changes c JOIN listings l USING (listing_id) WHERE c.run_id = ? AND l.last_seen = c.night",
         [run_id],
-    ).fetchone()[0]
+    ).fetchall()[0][0]  # fetchall: DuckDB 2.0 keeps a half-read execute() result open
     summary.unchanged = seen - touched_seen
     return summary
 
@@ -452,7 +452,7 @@ def _state_table(con: duckdb.DuckDBPyConnection, table: str, before_run: str | N
     """`table`, or its saved copy when `before_run` is the latest applied night (a re-run)."""
     if before_run is None:
         return table
-    applied = con.execute("SELECT run_id FROM rerun.applied").fetchone()
+    applied = next(iter(con.execute("SELECT run_id FROM rerun.applied").fetchall()), None)
     return f"rerun.{table}" if applied and applied[0] == before_run else table
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -29,18 +30,55 @@ def _table(db: Path, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
 
 
+NEXT_NIGHT = "2026-12-03"
+EDIT_NIGHT = "2026-12-04"
+EDITED_SITE, EDITED_FILE = "aidants-lyon", "agenda.ics"
+EDIT_MARK = "Nouvelle salle au deuxième étage. "
+
+
+def _edited_demo_web(root: Path) -> Path:
+    """A copy of the demo web where one association edited one group's description."""
+    shutil.copytree(SITES_DIR, root)
+    feed = root / EDITED_SITE / EDITED_FILE
+    text = feed.read_text(encoding="utf-8")
+    assert "DESCRIPTION:" in text
+    feed.write_text(text.replace("DESCRIPTION:", "DESCRIPTION:" + EDIT_MARK, 1), encoding="utf-8")
+    return root
+
+
 @pytest.fixture(scope="module")
-def two_nights(prefect_harness, tmp_path_factory):
-    """Run the same night twice on an unchanged demo web, keeping copies of what each published."""
+def nights(prefect_harness, tmp_path_factory):
+    """The same night twice, the next night on an unchanged web, then a night after one page changed."""
     from flows.nightly import nightly_with
 
     data = tmp_path_factory.mktemp("data")
-    first = nightly_with(4)(night=NIGHT, data_dir=str(data))
+    run = nightly_with(4)
+    first = run(night=NIGHT, data_dir=str(data))
     first_db = data / "first.duckdb"
     shutil.copyfile(data / "groupdir.duckdb", first_db)
     first_csv = (data / "exports" / "listings.csv").read_bytes()
-    second = nightly_with(4)(night=NIGHT, data_dir=str(data))
-    return {"data": data, "first": first, "second": second, "first_db": first_db, "first_csv": first_csv}
+    rerun = run(night=NIGHT, data_dir=str(data))
+    rerun_db = data / "rerun.duckdb"
+    shutil.copyfile(data / "groupdir.duckdb", rerun_db)
+    rerun_csv = (data / "exports" / "listings.csv").read_bytes()
+    following = run(night=NEXT_NIGHT, data_dir=str(data))
+    edited_root = _edited_demo_web(tmp_path_factory.mktemp("web") / "sites")
+    previous = os.environ.get("GROUPDIR_DEMO_ROOT")
+    os.environ["GROUPDIR_DEMO_ROOT"] = str(edited_root)
+    try:
+        edited = run(night=EDIT_NIGHT, data_dir=str(data))
+    finally:
+        if previous is None:
+            os.environ.pop("GROUPDIR_DEMO_ROOT")
+        else:
+            os.environ["GROUPDIR_DEMO_ROOT"] = previous
+    return {"data": data, "first": first, "rerun": rerun, "following": following, "edited": edited,
+            "first_db": first_db, "rerun_db": rerun_db, "first_csv": first_csv, "rerun_csv": rerun_csv}
+
+
+@pytest.fixture(scope="module")
+def two_nights(nights):
+    return nights
 
 
 def test_demo_night_loads_every_listing_and_exports_only_groups(two_nights):
@@ -78,22 +116,42 @@ def test_robots_disallowed_listings_are_never_crawled(two_nights):
     assert not disallowed & crawled
 
 
-def test_second_night_is_conditional_and_changes_nothing(two_nights):
-    first, second = two_nights["first"], two_nights["second"]
-    assert second["wire_bytes"] <= 0.10 * first["wire_bytes"], (first["wire_bytes"], second["wire_bytes"])
-    db, first_db = two_nights["data"] / "groupdir.duckdb", two_nights["first_db"]
-    listing_sql = "SELECT * EXCLUDE (next_occurrence) FROM listings ORDER BY listing_id"
-    assert _table(db, listing_sql) == _table(first_db, listing_sql)
-    history_sql = "SELECT count(*) FROM listing_history"
-    assert _table(db, history_sql) == _table(first_db, history_sql)
-    assert second["new"] == second["changed"] == second["removed"] == 0
-    assert (two_nights["data"] / "exports" / "listings.csv").read_bytes() == two_nights["first_csv"]
+def test_rerunning_a_night_leaves_identical_tables_and_export(nights):
+    first_db, rerun_db = nights["first_db"], nights["rerun_db"]
+    for sql in ("SELECT * FROM listings ORDER BY listing_id",
+                "SELECT * FROM listing_history ORDER BY listing_id, valid_from",
+                "SELECT * FROM listing_sources ORDER BY ALL",
+                "SELECT count(*), count(DISTINCT content_hash) FROM raw_listings",
+                "SELECT run_id, stage, source_id, reason FROM quarantine ORDER BY ALL"):
+        assert _table(rerun_db, sql) == _table(first_db, sql), sql
+    assert nights["rerun_csv"] == nights["first_csv"]
+    assert nights["rerun"]["listings"] == nights["first"]["listings"]
+
+
+def test_next_night_on_an_unchanged_web_is_conditional_and_changes_nothing(nights):
+    first, following = nights["first"], nights["following"]
+    assert following["wire_bytes"] <= 0.10 * first["wire_bytes"], (first["wire_bytes"], following["wire_bytes"])
+    assert following["new"] == following["changed"] == following["removed"] == following["cancelled"] == 0
+    db = nights["data"] / "groupdir.duckdb"
+    assert _table(db, f"SELECT count(*) FROM listing_history WHERE run_id = '{NEXT_NIGHT}'") == [(0,)]
+    assert following["listings"] == first["listings"]
+
+
+def test_one_edited_page_gives_exactly_one_new_history_version(nights):
+    edited = nights["edited"]
+    assert edited["changed"] == 1 and edited["new"] == edited["removed"] == 0, edited
+    db = nights["data"] / "groupdir.duckdb"
+    versions = _table(db, f"SELECT listing_id, description FROM listing_history WHERE run_id = '{EDIT_NIGHT}'")
+    assert len(versions) == 1 and EDIT_MARK.strip() in versions[0][1]
+    listing_id = versions[0][0]
+    closed = _table(db, f"SELECT valid_to FROM listing_history WHERE listing_id = '{listing_id}' AND valid_to IS NOT NULL")
+    assert [str(row[0]) for row in closed] == [EDIT_NIGHT], "the previous version ends the night the page changed"
 
 
 def test_parquet_snapshots_answer_like_the_warehouse(two_nights):
     """The scale-out path for analysts: the night's Parquet snapshot queried by DuckDB."""
     data = two_nights["data"]
-    pattern = str(data / "snapshots" / "*" / "listings.parquet")
+    pattern = str(data / "snapshots" / EDIT_NIGHT / "listings.parquet")  # the last night the fixture ran
     with duckdb.connect() as con:
         from_parquet = con.execute(
             "SELECT listing_id, title, format FROM read_parquet(?) ORDER BY listing_id", [pattern]
