@@ -97,8 +97,9 @@ def synthetic_raw(n: int, seed: int = 42, templates: pd.DataFrame | None = None,
     for column in RAW_FIELDS:
         if column not in out:
             out[column] = None
-    text = out[[c for c in RAW_FIELDS if c not in ("content_hash", "raw", "fetched_at", "spider_version")]].astype("str")
-    joined = text.agg("\x1f".join, axis=1)
+    hashed = out[[c for c in RAW_FIELDS if c not in ("content_hash", "raw", "fetched_at", "spider_version")]]
+    # pandas' str dtype keeps nulls as NaN: spell them out before joining
+    joined = hashed.astype("object").where(hashed.notna(), "").astype("str").agg("\x1f".join, axis=1)
     out["content_hash"] = joined.map(lambda s: hashlib.sha256(s.encode("utf-8")).hexdigest())
     out["raw"] = None
     return out[list(RAW_FIELDS)].astype("str").where(out[list(RAW_FIELDS)].notna(), None)

@@ -20,8 +20,9 @@ evaluate_app = typer.Typer(help="Measure a stage against its labelled set.", no_
 review_app = typer.Typer(help="Analysts' decisions: review queue, corrections, links and splits.", no_args_is_help=True)
 app.add_typer(evaluate_app, name="evaluate")
 app.add_typer(review_app, name="review")
-console = Console()
-err = Console(stderr=True)
+# piped or logged output (cron mails, CI logs) is read whole: no 80-column truncation there
+console = Console(width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
 
 def _paths(data_dir: Path | None) -> RunPaths:

@@ -154,7 +154,7 @@ def land(results: list[CrawlResult]) -> tuple[pd.DataFrame, pd.DataFrame]:
     raw, unreadable = read_landing(r.listings_path for r in results)
     spider_q, _ = read_landing(r.quarantine_path for r in results)
     valid, rejected = validate_raw(as_raw_frame(raw)) if not raw.empty else (as_raw_frame(raw), unreadable.iloc[0:0])
-    quarantine = pd.concat([q for q in (spider_q, unreadable, rejected) if not q.empty], ignore_index=True)
+    quarantine = pd.concat([q for q in (spider_q, unreadable, rejected) if not q.empty] or [spider_q], ignore_index=True)
     return valid, quarantine
 
 

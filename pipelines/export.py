@@ -400,10 +400,11 @@ def _csv_to(frame: pd.DataFrame, path: Path, *, sep: str = ",", bom: bool = Fals
 
 
 def write_csv_atomic(frame: pd.DataFrame, path: Path, *, sep: str = ",", bom: bool = False) -> Path:
-    """`frame` as an RFC 4180 CSV at `path`, replacing any previous file only once fully written."""
+    """`frame` as an RFC 4180 CSV at `path`, replacing any previous file only once fully written;
+    text cells a spreadsheet would run as formulas are neutralised (every CSV we write gets opened)."""
     path = Path(path)
     with temporary_sibling(path) as tmp:
-        _csv_to(frame, tmp, sep=sep, bom=bom)
+        _csv_to(frame.apply(neutralise_formulas) if len(frame.columns) else frame, tmp, sep=sep, bom=bom)
         os.replace(tmp, path)
     fsync_dir(path.parent)
     return path
