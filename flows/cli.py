@@ -48,9 +48,10 @@ def run(
     """Run the nightly job end to end and print its summary."""
     paths = _paths(data_dir)
     configure_prefect()
-    from flows.nightly import RunAlreadyActive, nightly_with
+    from flows.nightly import RunAlreadyActive, nightly_with, refuse_if_running
 
     try:
+        refuse_if_running(paths)
         summary = nightly_with(max_parallel)(
             profile=profile, night=night, sources=source, removal_after=removal_after,
             review_threshold=review_threshold, excel_friendly=excel_friendly, data_dir=str(paths.root),

@@ -73,6 +73,13 @@ def exclusive_run(paths: RunPaths, run_id: str):
         lock.release()
 
 
+def refuse_if_running(paths: RunPaths) -> None:
+    """Refuse at once, before Prefect starts, when another run holds the data folder (the flow
+    still takes the lock itself: this only spares the operator a server start to hear no)."""
+    with exclusive_run(paths, "check"):
+        pass
+
+
 @dataclass
 class StageTimer:
     """Durations per stage, and the current stage in a small state file operators can watch."""
