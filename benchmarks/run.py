@@ -67,16 +67,16 @@ def bench_size(n: int, workdir: Path) -> dict:
     """Every stage on `n` synthetic rows, in chunks where the stage is row-local."""
     import duckdb
     import pandas as pd
-    from pipelines.classify import classify_listings
-    from pipelines.export import export_listings, write_exports
-    from warehouse.reporting import directory_rows
-    from warehouse.store import Warehouse
 
     from benchmarks.synthetic import synthetic_raw
+    from pipelines.classify import classify_listings
     from pipelines.clean import clean_listings
     from pipelines.dedupe import dedupe_listings
+    from pipelines.export import export_listings, write_exports
     from pipelines.landing import validate_raw
     from warehouse import load as wl
+    from warehouse.reporting import directory_rows
+    from warehouse.store import Warehouse
 
     rss = PeakRSS()
     stages: dict = {}
