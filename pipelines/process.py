@@ -43,8 +43,9 @@ def process_frame(raw: pd.DataFrame, *, origin: str, threshold: float) -> tuple[
     valid, raw_q = validate_raw(frame)
     cleaned = clean_listings(valid)
     classified = classify_listings(cleaned.clean, threshold=threshold)
-    quarantine = pd.concat([q for q in (raw_q, cleaned.quarantine) if not q.empty], ignore_index=True)
-    return classified, quarantine if not quarantine.empty else pd.DataFrame(columns=list(QUARANTINE_COLUMNS))
+    kept = [q for q in (raw_q, cleaned.quarantine) if not q.empty]
+    quarantine = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame(columns=list(QUARANTINE_COLUMNS))
+    return classified, quarantine
 
 
 def output_columns(classified: pd.DataFrame) -> list[str]:
@@ -59,9 +60,8 @@ def output_columns(classified: pd.DataFrame) -> list[str]:
 def process_file(input_path: Path, output: Path, *, threshold: float = 0.6) -> ProcessResult:
     raw, unreadable = read_jsonl_records(input_path)
     classified, quarantine = process_frame(raw, origin=Path(input_path).name, threshold=threshold) if not raw.empty else (pd.DataFrame(), pd.DataFrame())
-    quarantine = pd.concat([q for q in (unreadable, quarantine) if not q.empty], ignore_index=True)
-    if quarantine.empty:
-        quarantine = pd.DataFrame(columns=list(QUARANTINE_COLUMNS))
+    kept = [q for q in (unreadable, quarantine) if not q.empty]
+    quarantine = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame(columns=list(QUARANTINE_COLUMNS))
     output.parent.mkdir(parents=True, exist_ok=True)
     write_csv_atomic(classified[output_columns(classified)] if not classified.empty else classified, output)
     qpath = quarantine_path_for(output)

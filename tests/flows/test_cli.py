@@ -53,3 +53,11 @@ def test_sources_lists_the_demo_registry():
     result = runner.invoke(app, ["sources"])
     assert result.exit_code == 0, result.output
     assert "entraide-wallonie" in result.output and "meeting_guide" in result.output
+
+
+def test_process_with_nothing_to_quarantine_writes_an_empty_quarantine_file(tmp_path):
+    source, output = tmp_path / "in.jsonl", tmp_path / "out.csv"
+    source.write_text(json.dumps(ROWS[0], ensure_ascii=False) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["process", str(source), "-o", str(output)])
+    assert result.exit_code == 0, result.output
+    assert [r["id"] for r in csv.DictReader(output.open(encoding="utf-8"))] == ["a1"]
