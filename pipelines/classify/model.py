@@ -68,6 +68,10 @@ def _tokens(column: pa.Array, *, drop_stop_words: bool = False) -> tuple[pa.Arra
 def _char_grams(column: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """Character n-grams of each word padded with spaces (scikit-learn's `char_wb`)."""
     words, rows = _tokens(column)
+    return _grams_of_words(words, rows)
+
+
+def _grams_of_words(words: pa.Array, rows: np.ndarray) -> tuple[pa.Array, np.ndarray]:
     padded = pc.binary_join_element_wise(" ", pc.utf8_slice_codeunits(words, 0, LONGEST_WORD), " ", "")
     lengths = pc.utf8_length(padded).to_numpy()
     grams, gram_rows = [], []
@@ -121,9 +125,22 @@ class Block:
             out_columns.append(len(self.vocabulary) + at[found])
         return np.concatenate(out_rows), np.concatenate(out_columns)
 
-    def tfidf(self, grams: pa.Array, rows: np.ndarray, n_rows: int) -> sp.csr_matrix:
+    def counts(self, grams: pa.Array, rows: np.ndarray, n_rows: int) -> sp.csr_matrix:
         row, column = self.columns(grams, rows)
-        matrix = sp.coo_matrix((np.ones(len(column)), (row, column)), shape=(n_rows, self.width)).tocsr()
+        return sp.coo_matrix((np.ones(len(column)), (row, column)), shape=(n_rows, self.width)).tocsr()
+
+    def char_counts(self, words: pa.Array, rows: np.ndarray, n_rows: int) -> sp.csr_matrix:
+        """Character n-gram counts computed once per distinct word (titles repeat their words):
+        (rows x words) @ (words x n-grams)."""
+        distinct = pc.unique(words)
+        word_of = pc.index_in(words, value_set=distinct).to_numpy(zero_copy_only=False).astype(np.int64)
+        grams, gram_word = _grams_of_words(distinct, np.arange(len(distinct)))
+        per_word = self.counts(grams, gram_word, len(distinct))
+        occurrences = sp.coo_matrix((np.ones(len(word_of)), (rows, word_of)), shape=(n_rows, len(distinct))).tocsr()
+        return sp.csr_matrix(occurrences @ per_word)
+
+    def tfidf(self, grams: pa.Array, rows: np.ndarray, n_rows: int, *, of_words: bool = False) -> sp.csr_matrix:
+        matrix = self.char_counts(grams, rows, n_rows) if of_words else self.counts(grams, rows, n_rows)
         matrix.data = (1.0 + np.log(matrix.data)) * self.idf[matrix.indices]  # summed duplicates = counts
         norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
         norms[norms == 0] = 1.0
@@ -150,12 +167,15 @@ BLOCKS = {"text_words": True, "title_words": False, "title_chars": False, "facet
 """Feature blocks and whether each also counts pairs of consecutive grams (word bigrams)."""
 
 
-def _block_inputs(texts: Texts) -> dict[str, tuple[pa.Array, np.ndarray]]:
-    text = pc.utf8_slice_codeunits(texts.text, 0, MODEL_TEXT_CHARS)  # the title comes first
+def _block_inputs(texts: Texts, *, grams_of_titles: bool = True) -> dict[str, tuple[pa.Array, np.ndarray]]:
+    """Each block's (grams, row of each gram); the title's character n-grams as its words when
+    `grams_of_titles` is false (they are expanded per distinct word, see `Block.char_counts`)."""
+    full = texts.full if texts.full is not None else texts.text
+    text = pc.utf8_slice_codeunits(full, 0, MODEL_TEXT_CHARS)  # the title comes first
     return {
         "text_words": _tokens(text, drop_stop_words=True),
         "title_words": _tokens(texts.title, drop_stop_words=True),
-        "title_chars": _char_grams(texts.title),
+        "title_chars": _char_grams(texts.title) if grams_of_titles else _tokens(texts.title),
         "facets": _tokens(texts.facets if texts.facets is not None else pa.array([""] * len(texts.title), pa.string())),
     }
 
@@ -172,8 +192,9 @@ class Featuriser:
 
     def transform(self, texts: Texts) -> sp.csr_matrix:
         n_rows = len(texts.title)
-        inputs = _block_inputs(texts)
-        return sp.hstack([block.tfidf(*inputs[block.name], n_rows) for block in self.blocks], format="csr")
+        inputs = _block_inputs(texts, grams_of_titles=False)
+        return sp.hstack([block.tfidf(*inputs[block.name], n_rows, of_words=block.name == "title_chars")
+                          for block in self.blocks], format="csr")
 
     def feature_names(self) -> list[str]:
         return [f"{block.name}:{name}" for block in self.blocks for name in block.feature_names()]

@@ -25,9 +25,12 @@ TAXONOMY_PATH = Path(__file__).with_name("taxonomy.yaml")
 CUE_LANGUAGES = ("fr", "nl", "en")
 DECISIVE = 0.7
 """A rule whose strength reaches this decides the format on its own (the guide's precedence)."""
-MODEL_TEXT_FIELDS = ("title", "description", "categories", "facilitator_text", "organizer", "schedule_text", "price_text")
-"""Fields that describe the activity (not the address or contact), in this order in `Texts.text`;
-the first three say what it is about (`Texts.about`: audience and topics)."""
+MODEL_TEXT_FIELDS = ("title", "description", "categories", "facilitator_text", "schedule_text", "price_text", "organizer")
+"""Fields that describe the activity (not the address or contact), in this order. The first three
+say what it is about (`Texts.about`: audience and topics); all but the organizer are what the
+rules read (`Texts.text`: an association called "Cercles de parole" also runs workshops); the
+model reads them all (`Texts.full`)."""
+RULE_TEXT_FIELDS = MODEL_TEXT_FIELDS.index("organizer")
 INCLUSIVE_ENDINGS = "e|s|es|le|les|ne|nes|rice|rices|trice|trices|euse|euses|x"
 
 
@@ -174,10 +177,11 @@ class Texts:
 
     index: pd.Index
     title: pa.Array
-    text: pa.Array  # every field that describes the activity (not the address)
+    text: pa.Array  # what the rules read: the fields that describe the activity, not the organizer
     facilitator: pa.Array
     about: pa.Array  # title, description and categories: what the activity is about
     languages: dict[str, np.ndarray]  # cue language -> rows whose cues apply
+    full: pa.Array | None = None  # every field, the organizer too (the model's view)
     facets: pa.Array | None = None  # "rhythm_recurring entry_open ...": the clean stage's facets as words
 
     def subset(self, rows: np.ndarray) -> Texts:
@@ -185,6 +189,7 @@ class Texts:
         take = pa.array(rows)
         return Texts(index=self.index[rows], title=self.title.take(take), text=self.text.take(take),
                      facilitator=self.facilitator.take(take), about=self.about.take(take),
+                     full=None if self.full is None else self.full.take(take),
                      languages={lang: flags[rows] for lang, flags in self.languages.items()},
                      facets=None if self.facets is None else self.facets.take(take))
 
@@ -206,9 +211,10 @@ def listing_texts(frame: pd.DataFrame, taxonomy: Taxonomy | None = None) -> Text
     return Texts(
         index=frame.index,
         title=title,
-        text=pc.replace_substring(joined, FIELD_MARK, "."),
+        text=pc.binary_join_element_wise(*[pc.list_element(fields, i) for i in range(RULE_TEXT_FIELDS)], "."),
         facilitator=facilitator,
         about=pc.binary_join_element_wise(*[pc.list_element(fields, i) for i in range(3)], "."),
+        full=pc.replace_substring(joined, FIELD_MARK, "."),
         languages=languages,
         facets=_facet_words(frame),
     )
@@ -235,7 +241,14 @@ def _field(frame: pd.DataFrame, name: str) -> pd.Series:
 
 
 def _arrow(values: pd.Series) -> pa.Array:
-    return pa.array(values.astype("str").fillna("").to_numpy(dtype=object), type=pa.string())
+    """A string column as a pyarrow array, missing values as ""."""
+    try:
+        array = pa.array(values, from_pandas=True, type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        array = pa.array(values.astype("str").to_numpy(dtype=object), from_pandas=True, type=pa.string())
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return pc.fill_null(array, "")
 
 
 # --- cue groups and rules ---------------------------------------------------------------------
@@ -293,16 +306,23 @@ def cue_strength(texts: Texts, tiers: tuple[Tier, ...]) -> tuple[np.ndarray, pd.
 
 
 def facet_strength(frame: pd.DataFrame, facet_cues: dict[str, dict[str, float]]) -> tuple[np.ndarray, pd.Series]:
-    """A cue group's strength from the clean stage's facets (e.g. rhythm multi_day)."""
+    """A cue group's strength from structured fields: the clean stage's facets (rhythm =
+    multi_day) or, for a key starting with "~", a regular expression over the field's raw value
+    (categories made of Meeting Guide type codes)."""
     strength = np.zeros(len(frame))
     evidence = pd.Series(pd.NA, index=frame.index, dtype="object")
     for column, values in facet_cues.items():
         if column not in frame.columns:
             continue
+        raw = frame[column].astype("str")
         for value, weight in values.items():
-            hits = (frame[column].astype("str") == value).fillna(False).to_numpy(dtype=bool) & (strength < weight)
+            if value.startswith("~"):
+                matched = _contains(_arrow(frame[column]), value[1:])
+            else:
+                matched = (raw == value).fillna(False).to_numpy(dtype=bool)
+            hits = matched & (strength < weight)
             strength[hits] = weight
-            evidence[hits] = f"{column}={value}"
+            evidence[hits] = (column + "=" + raw[hits]).to_numpy()
     return strength, evidence
 
 

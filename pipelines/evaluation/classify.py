@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -200,6 +201,42 @@ def evaluate_classify(split: str = "dev", *, throughput: bool = True) -> Classif
     )
 
 
+DEMO_TRUTH = Path(__file__).resolve().parents[2] / "spiders" / "demo_web" / "truth.jsonl"
+
+
+def evaluate_demo_web(warehouse: Path, truth_path: Path = DEMO_TRUTH) -> dict:
+    """Agreement with the demo web's truth file (formats written by whoever wrote the demo sites,
+    independently of the labelled set) for the raw listings a run landed in `warehouse`.
+
+        groupdir run --night 2026-01-05 && \
+        python -m pipelines.evaluation.classify demo data/groupdir.duckdb
+    """
+    import duckdb
+
+    from pipelines.clean import clean_listings
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        raw = con.sql("SELECT * EXCLUDE (run_id, landed_at) FROM raw_listings").df()
+    classified = classify_listings(clean_listings(raw, today=EVALUATION_DAY).clean)
+    truth = pd.read_json(truth_path, lines=True, dtype={"external_id": str})
+    truth_key = truth["source_id"] + ":" + truth["external_id"].astype("str")
+    key = classified["record_id"].str.replace(r"https?://[^/]+", "", regex=True)  # the demo's port varies
+    matched = classified.assign(_truth=key.map(dict(zip(truth_key, truth["format"], strict=True)))).dropna(subset=["_truth"])
+    correct = (matched["format"] == matched["_truth"]).to_numpy()
+    published = ~matched["needs_review"].to_numpy()
+    not_groups = (matched["_truth"] == "out_of_scope").to_numpy()
+    return {
+        "listings": len(matched),
+        "accuracy": float(correct.mean()),
+        "macro_f1": float(f1_score(matched["_truth"], matched["format"], labels=list(FORMATS), average="macro", zero_division=0)),
+        "out_of_scope_recall": float(correct[not_groups].mean()) if not_groups.any() else float("nan"),
+        "non_groups_published_as_groups": int((not_groups & ~correct & published).sum()),
+        "needs_review_share": float((~published).mean()),
+        "published_accuracy": float(correct[published].mean()) if published.any() else float("nan"),
+        "mistakes": matched.loc[~correct, ["record_id", "title", "_truth", "format", "format_confidence", "format_evidence"]],
+    }
+
+
 def format_classify_report(report: ClassifyReport) -> str:
     short = {f: f[:12] for f in FORMATS}
     lines = [
@@ -238,4 +275,10 @@ def format_classify_report(report: ClassifyReport) -> str:
 if __name__ == "__main__":
     import sys
 
-    print(format_classify_report(evaluate_classify(sys.argv[1] if len(sys.argv) > 1 else "dev")))
+    if sys.argv[1:2] == ["demo"]:
+        summary = evaluate_demo_web(Path(sys.argv[2]))
+        mistakes = summary.pop("mistakes")
+        print("\n".join(f"{name}: {value:.3f}" if isinstance(value, float) else f"{name}: {value}" for name, value in summary.items()))
+        print(mistakes.to_string(index=False, max_colwidth=90))
+    else:
+        print(format_classify_report(evaluate_classify(sys.argv[1] if len(sys.argv) > 1 else "dev")))
