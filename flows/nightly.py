@@ -33,6 +33,7 @@ from pipelines.interop import write_hsds, write_jsonld
 from pipelines.landing import as_raw_frame, read_landing, validate_raw
 from pipelines.paths import RunPaths
 from pipelines.report import write_report
+from schemas.quarantine import combined_quarantine
 from spiders.demo_web import SITES_DIR, free_base_port
 from spiders.demo_web.server import DemoWeb
 from spiders.registry import Source, active_profile, load_sources
@@ -161,7 +162,7 @@ def land(results: list[CrawlResult]) -> tuple[pd.DataFrame, pd.DataFrame]:
     raw, unreadable = read_landing(r.listings_path for r in results)
     spider_q, _ = read_landing(r.quarantine_path for r in results)
     valid, rejected = validate_raw(as_raw_frame(raw)) if not raw.empty else (as_raw_frame(raw), unreadable.iloc[0:0])
-    quarantine = pd.concat([q for q in (spider_q, unreadable, rejected) if not q.empty] or [spider_q], ignore_index=True)
+    quarantine = combined_quarantine(spider_q, unreadable, rejected)
     return valid, quarantine
 
 

@@ -16,7 +16,7 @@ from pipelines.clean import clean_listings
 from pipelines.export import write_csv_atomic
 from pipelines.landing import as_raw_frame, fill_offline_provenance, read_jsonl_records, validate_raw
 from schemas.classified import ClassifiedListing
-from schemas.quarantine import QUARANTINE_COLUMNS
+from schemas.quarantine import QUARANTINE_COLUMNS, combined_quarantine
 
 OUTPUT_FIRST = (
     "id", "record_id", "title", "format", "format_confidence", "needs_review", "format_evidence",
@@ -43,8 +43,7 @@ def process_frame(raw: pd.DataFrame, *, origin: str, threshold: float) -> tuple[
     valid, raw_q = validate_raw(frame)
     cleaned = clean_listings(valid)
     classified = classify_listings(cleaned.clean, threshold=threshold)
-    kept = [q for q in (raw_q, cleaned.quarantine) if not q.empty]
-    quarantine = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame(columns=list(QUARANTINE_COLUMNS))
+    quarantine = combined_quarantine(raw_q, cleaned.quarantine)
     return classified, quarantine
 
 
@@ -60,8 +59,7 @@ def output_columns(classified: pd.DataFrame) -> list[str]:
 def process_file(input_path: Path, output: Path, *, threshold: float = 0.6) -> ProcessResult:
     raw, unreadable = read_jsonl_records(input_path)
     classified, quarantine = process_frame(raw, origin=Path(input_path).name, threshold=threshold) if not raw.empty else (pd.DataFrame(), pd.DataFrame())
-    kept = [q for q in (unreadable, quarantine) if not q.empty]
-    quarantine = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame(columns=list(QUARANTINE_COLUMNS))
+    quarantine = combined_quarantine(unreadable, quarantine)
     output.parent.mkdir(parents=True, exist_ok=True)
     write_csv_atomic(classified[output_columns(classified)] if not classified.empty else classified, output)
     qpath = quarantine_path_for(output)

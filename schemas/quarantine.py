@@ -29,6 +29,12 @@ def empty_quarantine() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="str") for c in QUARANTINE_COLUMNS})
 
 
+def combined_quarantine(*frames: pd.DataFrame) -> pd.DataFrame:
+    """Quarantine records of several producers in one frame (empty, with its columns, when none)."""
+    kept = [f for f in frames if not f.empty]
+    return pd.concat(kept, ignore_index=True) if kept else empty_quarantine()
+
+
 def quarantine_rows(rows: pd.DataFrame, stage: str, reasons: pd.Series) -> pd.DataFrame:
     """Quarantine records for `rows` (any stage's frame), each with its reason and full payload."""
     if rows.empty:
