@@ -187,12 +187,20 @@ def evaluate_classify(split: Annotated[str, typer.Option(help="dev (held out) or
 
 
 @evaluate_app.command("dedupe")
-def evaluate_dedupe() -> None:
-    """Pairwise precision, recall and F1 of deduplication on the labelled pairs."""
+def evaluate_dedupe(
+    demo: Annotated[Path | None, typer.Option(help="Also score a demo night's warehouse against the demo web's truth.")] = None,
+) -> None:
+    """Pairwise precision, recall and F1 of deduplication on the labelled pairs (and a demo night)."""
     from pipelines.evaluation.dedupe import evaluate_dedupe as run
-    from pipelines.evaluation.dedupe import format_dedupe_report
+    from pipelines.evaluation.dedupe import (
+        evaluate_demo_dedupe,
+        format_dedupe_report,
+        format_demo_dedupe_report,
+    )
 
     console.print(format_dedupe_report(run()), markup=False)
+    if demo is not None:
+        console.print(format_demo_dedupe_report(evaluate_demo_dedupe(demo)), markup=False)
 
 
 @review_app.command("list")

@@ -21,6 +21,7 @@ from pipelines.dedupe.ids import (
 )
 from pipelines.dedupe.linkage import (
     DEFAULT_MATCH_PROBABILITY,
+    conflicting_pairs,
     constrained_clusters,
     empty_pairs,
     linkage_frame,
@@ -55,9 +56,12 @@ def dedupe_listings(
     if records["record_id"].duplicated().any():
         raise ValueError("record_id must be unique in the dedupe input")
     record_ids = records["record_id"].astype("str")
-    pairs = scored_pairs(linkage_frame(records), threshold) if len(records) >= 2 else empty_pairs()
-    edges, splits = edges_with_overrides(pairs, latest_overrides(overrides))
-    membership = pd.DataFrame({"record_id": record_ids, "cluster": constrained_clusters(record_ids, edges, splits)})
+    frame = linkage_frame(records)
+    pairs = scored_pairs(frame, threshold) if len(records) >= 2 else empty_pairs()
+    decisions = latest_overrides(overrides)
+    edges, splits = edges_with_overrides(pairs, decisions)
+    apart = pd.concat([splits, conflicting_pairs(frame, edges, allowed=decisions[decisions["action"] == "link"])])
+    membership = pd.DataFrame({"record_id": record_ids, "cluster": constrained_clusters(record_ids, edges, apart)})
     listing_ids, aliases = assign_listing_ids(membership, previous_sources, previous_aliases)
 
     sources = pd.DataFrame({

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
+import yaml
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
@@ -26,17 +28,15 @@ MAX_BLOCK_SIZE = 60
 """A blocking key shared by more records than this (a federation's central phone number, a
 city with one postcode in a synthetic set) says nothing and would make pairs quadratic."""
 
-STOPWORDS = frozenset(
-    ["a", "au", "aux", "avec", "d", "de", "des", "du", "en", "et", "l", "la", "le", "les", "pour", "par", "sur", "un", "une", "de", "het", "een", "en", "van", "voor", "met", "in", "op", "the", "of", "for", "and", "in", "with", "on", "to", "der", "die", "das", "und", "fur", "mit"]
-)
-GENERIC_TITLE_WORDS = frozenset(
-    ["groupe", "groupes", "groep", "groepen", "group", "groups", "atelier", "ateliers", "workshop", "cercle", "cirkel",
-     "circle", "parole", "entraide", "soutien", "support", "praatgroep", "lotgenotengroep", "zelfhulpgroep", "espace",
-     "rencontre", "rencontres", "reunion", "meeting", "personnes", "mensen", "people"]
-)
-"""Words every group title uses: sharing them says nothing about being the same group, so the
-title tokens compared leave them out (the association's two groups in one room stay two)."""
-ABBREVIATIONS = {"aa": "alcooliques anonymes", "na": "narcotiques anonymes", "sep": "sclerose plaques"}
+TITLE_WORDS = yaml.safe_load((Path(__file__).with_name("title_words.yaml")).read_text(encoding="utf-8"))
+STOPWORDS = frozenset(" ".join(TITLE_WORDS["stopwords"].values()).split())
+GENERIC_TITLE_WORDS = frozenset(" ".join(TITLE_WORDS["generic"].values()).split())
+ATTENDANCE_WORDS = frozenset(TITLE_WORDS["attendance"].split())
+ABBREVIATIONS: dict[str, str] = TITLE_WORDS["abbreviations"]
+_ABBREVIATION = r"\b(" + "|".join(ABBREVIATIONS) + r")\b"
+NAMES: dict[str, list[str]] = TITLE_WORDS["names"]
+_NAME_OF = {phrase: name for name, phrases in NAMES.items() for phrase in phrases}
+_NAME = r"\b(" + "|".join(_NAME_OF) + r")\b"
 LEGAL_FORMS = r"\b(?:asbl|a s b l|vzw|v z w|aisbl|ivzw|sa|sarl|association|assoc|vereniging|ev|e v)\b"
 
 BLOCKING_KEYS: dict[str, tuple[str, ...]] = {
@@ -52,13 +52,27 @@ BLOCKING_KEYS: dict[str, tuple[str, ...]] = {
 
 LINK_COLUMNS = (
     "record_id", "title_norm", "title_tokens", "organizer_norm", "weekday", "start_minutes",
-    "postcode", "city_norm", "online_url", "phone", "email", "website_norm", "website_domain",
+    "postcode", "city_norm", "online_url", "phone", "email", "website_norm", "website_domain", "topics",
 )
 
 _TOK_L, _TOK_R = "string_split(title_tokens_l, ' ')", "string_split(title_tokens_r, ' ')"
-_TOKEN_JACCARD = (
-    f"len(list_intersect({_TOK_L}, {_TOK_R})) / len(list_distinct(list_concat({_TOK_L}, {_TOK_R})))"
+_WORDS_MATCH = (
+    "x = y OR (least(len(x), len(y)) >= 4 AND (contains(x, y) OR contains(y, x)))"
+    " OR (len(x) >= 5 AND len(y) >= 5 AND left(x, 5) = left(y, 5))"
 )
+"""Two title words match when equal, when one holds the other (Dutch compounds: rouw ⊂ rouwcafe,
+partner ⊂ partnerverlies) or when they share their first five letters (dépressive/depression,
+joueurs/joueuses, alcoholics/alcoholisten)."""
+_MATCHED_L = f"len(list_filter({_TOK_L}, lambda x: len(list_filter({_TOK_R}, lambda y: {_WORDS_MATCH})) > 0))"
+_MATCHED_R = f"len(list_filter({_TOK_R}, lambda y: len(list_filter({_TOK_L}, lambda x: {_WORDS_MATCH})) > 0))"
+_TITLE_CONTAINED = f"({_MATCHED_L} = len({_TOK_L}) OR {_MATCHED_R} = len({_TOK_R}))"
+_TITLE_COVERAGE = f"(({_MATCHED_L} + {_MATCHED_R}) / (len({_TOK_L}) + len({_TOK_R})))"
+TITLES_ALIKE = (
+    f"title_norm_l = title_norm_r OR title_tokens_l IS NULL OR title_tokens_r IS NULL OR {_TITLE_COVERAGE} >= 0.5"
+)
+"""Whether two titles of one source could name one group: half of all their content words match.
+Containment is not enough here: "Online lotgenotengroep bij rouw" is contained in every grief
+title of a grief association. A title without content words ("Groupe de parole") could be any."""
 _WHO_AGREE = (
     "(CASE WHEN jaro_winkler_similarity(organizer_norm_l, organizer_norm_r) >= 0.9 THEN 1 ELSE 0 END"
     " + CASE WHEN phone_l = phone_r THEN 1 ELSE 0 END"
@@ -69,23 +83,38 @@ _WHO_NULL = " AND ".join(
     f"({c}_l IS NULL OR {c}_r IS NULL)" for c in ("organizer_norm", "phone", "email", "website_domain")
 )
 
+CONFLICTS_SQL = f"""
+    WITH pairs AS (
+        SELECT l.record_id AS a, r.record_id AS b, l.source_id AS source_id_l, r.source_id AS source_id_r,
+               l.title_norm AS title_norm_l, r.title_norm AS title_norm_r,
+               l.title_tokens AS title_tokens_l, r.title_tokens AS title_tokens_r,
+               l.out_of_scope AS out_of_scope_l, r.out_of_scope AS out_of_scope_r
+        FROM members l JOIN members r ON l.component = r.component AND l.record_id < r.record_id
+    )
+    SELECT a, b FROM pairs
+    WHERE ((source_id_l = source_id_r AND NOT ({TITLES_ALIKE})) OR out_of_scope_l <> out_of_scope_r)
+      AND NOT EXISTS (SELECT 1 FROM analysts WHERE analysts.a = pairs.a AND analysts.b = pairs.b)
+    ORDER BY a, b
+"""  # noqa: S608 (the only text put in is TITLES_ALIKE, a constant of this module)
+"""Cannot-link pairs among the records of one component (`members`), analysts' links excepted."""
+
 LEVELS: dict[str, list[tuple[str, str, float | None, float | None]]] = {
     # comparison: [(label, SQL condition, m, u)], most specific first; m/u None = null level
     "title": [
         ("null", "title_norm_l IS NULL OR title_norm_r IS NULL", None, None),
         ("exact", "title_norm_l = title_norm_r", 0.3, 0.001),
         ("jaro-winkler >= 0.92", "jaro_winkler_similarity(title_norm_l, title_norm_r) >= 0.92", 0.15, 0.002),
-        ("tokens of one contain the other", f"list_has_all({_TOK_L}, {_TOK_R}) OR list_has_all({_TOK_R}, {_TOK_L})", 0.15, 0.004),
-        ("token jaccard >= 0.5", f"{_TOKEN_JACCARD} >= 0.5", 0.15, 0.01),
-        ("a shared token or jaro-winkler >= 0.8",
-         f"{_TOKEN_JACCARD} > 0 OR jaro_winkler_similarity(title_norm_l, title_norm_r) >= 0.8", 0.12, 0.08),
+        ("the words of one all match words of the other", _TITLE_CONTAINED, 0.15, 0.004),
+        ("half of all words match", f"{_TITLE_COVERAGE} >= 0.5", 0.15, 0.01),
+        ("a word matches or jaro-winkler >= 0.8",
+         f"{_TITLE_COVERAGE} > 0 OR jaro_winkler_similarity(title_norm_l, title_norm_r) >= 0.8", 0.12, 0.08),
         ("else", "ELSE", 0.004, 0.9025),
     ],
     "who": [  # organizer, phone, e-mail and website say the same thing (the association): one comparison
         ("null", _WHO_NULL, None, None),
         ("two or more of organizer/phone/email/website agree", f"{_WHO_AGREE} >= 2", 0.7, 0.007),
         ("one agrees", f"{_WHO_AGREE} = 1", 0.25, 0.02),
-        ("else", "ELSE", 0.05, 0.973),
+        ("else", "ELSE", 0.3, 0.973),
     ],
     "weekday": [
         ("null", "weekday_l IS NULL OR weekday_r IS NULL", None, None),
@@ -103,6 +132,11 @@ LEVELS: dict[str, list[tuple[str, str, float | None, float | None]]] = {
         ("postcode", "postcode_l = postcode_r", 0.85, 0.02),
         ("city, a postcode missing", "city_norm_l = city_norm_r AND (postcode_l IS NULL OR postcode_r IS NULL)", 0.1, 0.03),
         ("else", "ELSE", 0.0003, 0.95),
+    ],
+    "topics": [  # the classifier's topic slugs: the same in every language the title is written in
+        ("null", "topics_l IS NULL OR topics_r IS NULL", None, None),
+        ("a shared topic", "list_has_any(string_split(topics_l, ';'), string_split(topics_r, ';'))", 0.85, 0.2),
+        ("else", "ELSE", 0.15, 0.8),
     ],
     "online_url": [
         ("null", "online_url_l IS NULL OR online_url_r IS NULL", None, None),
@@ -122,16 +156,27 @@ def folded(text: pd.Series) -> pd.Series:
     return s.where(s.str.len() > 0).astype("str")
 
 
-def title_token_sets(title_norm: pd.Series) -> pd.Series:
-    """Sorted distinct content words of each title (abbreviations expanded), space-joined."""
-    def tokens(text: object) -> str | None:
+def normalised_titles(title: pd.Series) -> pd.Series:
+    """Folded titles with abbreviations and fellowship names as one language-neutral word
+    ("AA", "Alcoholics Anonymous" and "Anonieme Alcoholisten" all read `alcoholicsanonymous`)."""
+    expanded = title.astype("str").str.replace(_ABBREVIATION, lambda m: ABBREVIATIONS[m.group(1)], regex=True)
+    return folded(expanded).str.replace(_NAME, lambda m: _NAME_OF[m.group(1)], regex=True)
+
+
+def title_token_sets(title_norm: pd.Series, city_norm: pd.Series | None = None) -> pd.Series:
+    """Sorted distinct content words of each title, space-joined: no stop words, no words every
+    group title uses, no attendance words, and not the record's own city ("Rouwcafé Antwerpen"
+    and "Praatcafé rouw" name one group when both meet in Antwerpen)."""
+    cities = city_norm if city_norm is not None else pd.Series(pd.NA, index=title_norm.index, dtype="str")
+
+    def tokens(text: object, city: object) -> str | None:
         if not isinstance(text, str):
             return None
-        words = " ".join(ABBREVIATIONS.get(w, w) for w in text.split()).split()
-        kept = sorted({w for w in words if w not in STOPWORDS and w not in GENERIC_TITLE_WORDS and len(w) > 1})
+        dropped = STOPWORDS | GENERIC_TITLE_WORDS | ATTENDANCE_WORDS | set(city.split() if isinstance(city, str) else ())
+        kept = sorted({w for w in text.split() if w not in dropped and len(w) > 1})
         return " ".join(kept) or None
 
-    return pd.Series([tokens(t) for t in title_norm], index=title_norm.index, dtype="str")
+    return pd.Series([tokens(t, c) for t, c in zip(title_norm, cities, strict=True)], index=title_norm.index, dtype="str")
 
 
 def title_keys(title_norm: pd.Series) -> pd.Series:
@@ -139,7 +184,7 @@ def title_keys(title_norm: pd.Series) -> pd.Series:
     def key(text: object) -> str | None:
         if not isinstance(text, str):
             return None
-        words = [ABBREVIATIONS.get(w, w).split()[0] for w in text.split() if w not in STOPWORDS and len(w) > 1]
+        words = [w for w in text.split() if w not in STOPWORDS and len(w) > 1]
         return " ".join(words[:2]) or None
 
     return pd.Series([key(t) for t in title_norm], index=title_norm.index, dtype="str")
@@ -157,7 +202,8 @@ def _optional(listings: pd.DataFrame, column: str) -> pd.Series:
 
 def linkage_frame(listings: pd.DataFrame) -> pd.DataFrame:
     """The normalised columns the model compares, and one column per blocking key."""
-    title_norm = folded(listings["title"])
+    title_norm = normalised_titles(listings["title"])
+    city_norm = folded(_optional(listings, "city"))
     organizer = folded(_optional(listings, "organizer"))
     website = url_without_scheme(_optional(listings, "website"))
     start = _optional(listings, "start_time").astype("str")
@@ -165,7 +211,7 @@ def linkage_frame(listings: pd.DataFrame) -> pd.DataFrame:
         {
             "record_id": listings["record_id"].astype("str"),
             "title_norm": title_norm,
-            "title_tokens": title_token_sets(title_norm),
+            "title_tokens": title_token_sets(title_norm, city_norm),
             "title_key": title_keys(title_norm),
             "organizer_norm": folded(organizer.str.replace(LEGAL_FORMS, " ", regex=True)),
             "weekday": pd.to_numeric(_optional(listings, "weekday"), errors="coerce").astype("Int64"),
@@ -173,15 +219,18 @@ def linkage_frame(listings: pd.DataFrame) -> pd.DataFrame:
             "start_minutes": (pd.to_numeric(start.str.slice(0, 2), errors="coerce") * 60
                               + pd.to_numeric(start.str.slice(3, 5), errors="coerce")).astype("Int64"),
             "postcode": _optional(listings, "postcode").astype("str").str.upper().str.replace(r"\s+", "", regex=True),
-            "city_norm": folded(_optional(listings, "city")),
+            "city_norm": city_norm,
             "online_url": url_without_scheme(_optional(listings, "online_url")),
             "phone": _optional(listings, "phone").astype("str"),
             "email": _optional(listings, "email").astype("str").str.lower(),
             "website_norm": website,
             "website_domain": website.str.replace(r"/.*$", "", regex=True),
+            "topics": _optional(listings, "topics").astype("str").replace("", pd.NA),
         },
         index=listings.index,
     )
+    frame["source_id"] = _optional(listings, "source_id").astype("str")
+    frame["out_of_scope"] = _optional(listings, "format").astype("str").eq("out_of_scope").fillna(False).astype(bool)
     frame["place_key"] = frame["postcode"].fillna(frame["city_norm"])
     for name, parts in BLOCKING_KEYS.items():
         frame[name] = bounded_block_key(frame, parts)
@@ -245,6 +294,34 @@ def scored_pairs(frame: pd.DataFrame, threshold: float) -> pd.DataFrame:
     return pairs.astype({"record_id_l": "str", "record_id_r": "str", "match_probability": "float64"})
 
 
+def components(ids: pd.Index, edges: pd.DataFrame) -> np.ndarray:
+    """Connected-component number of each id (scipy; edges naming unknown ids are ignored)."""
+    a, b = ids.get_indexer(edges["a"]), ids.get_indexer(edges["b"])
+    keep = (a >= 0) & (b >= 0)
+    graph = coo_matrix((np.ones(int(keep.sum())), (a[keep], b[keep])), shape=(len(ids), len(ids)))
+    return connected_components(graph, directed=False)[1].astype("int64")
+
+
+def conflicting_pairs(frame: pd.DataFrame, edges: pd.DataFrame, allowed: pd.DataFrame) -> pd.DataFrame:
+    """Pairs (a, b) that no cluster may hold, however they are linked (directly or through other
+    records), unless an analyst linked them (`allowed`):
+    - two listings of one source whose titles are unlike (`TITLES_ALIKE`): a site lists one group
+      under one title, so its grief group and its gamblers' group in one room at one hour stay two;
+    - a group and a non-group event (`out_of_scope`): a talk must never lend its page to a group,
+      nor a group its format to a talk."""
+    ids = pd.Index(frame["record_id"])
+    labels = components(ids, edges)
+    grouped = np.bincount(labels)[labels] > 1
+    members = frame.loc[grouped, ["record_id", "source_id", "title_norm", "title_tokens", "out_of_scope"]]
+    members = members.assign(component=labels[grouped])
+    analysts = allowed[["a", "b"]].astype("str")
+    with duckdb.connect() as con:
+        con.register("members", members)
+        con.register("analysts", analysts)
+        found = con.sql(CONFLICTS_SQL).df()
+    return found.astype("str") if len(found) else pd.DataFrame({"a": pd.Series(dtype="str"), "b": pd.Series(dtype="str")})
+
+
 def constrained_clusters(
     record_ids: pd.Series, edges: pd.DataFrame, cannot_link: pd.DataFrame
 ) -> pd.Series:
@@ -256,19 +333,17 @@ def constrained_clusters(
     n = len(ids)
     a, b = ids.get_indexer(edges["a"]), ids.get_indexer(edges["b"])
     keep = (a >= 0) & (b >= 0)
-    graph = coo_matrix((np.ones(int(keep.sum())), (a[keep], b[keep])), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
-    labels = labels.astype("int64")
+    labels = components(ids, edges)
     ca, cb = ids.get_indexer(cannot_link["a"]), ids.get_indexer(cannot_link["b"])
     valid = (ca >= 0) & (cb >= 0)
     conflicted = {int(labels[x]) for x, y in zip(ca[valid], cb[valid], strict=True) if labels[x] == labels[y]}
     next_label = int(labels.max()) + 1 if n else 0
+    forbidden = {(int(x), int(y)) for x, y in zip(ca[valid], cb[valid], strict=True)} | {
+        (int(y), int(x)) for x, y in zip(ca[valid], cb[valid], strict=True)}
+    comp_all = edges.loc[keep].assign(ia=a[keep], ib=b[keep])
     for component in sorted(conflicted):
         members = np.flatnonzero(labels == component)
-        comp_edges = edges.loc[keep].assign(ia=a[keep], ib=b[keep])
-        comp_edges = comp_edges[np.isin(comp_edges["ia"], members)].sort_values(["p", "a", "b"], ascending=[False, True, True])
-        forbidden = {(int(x), int(y)) for x, y in zip(ca[valid], cb[valid], strict=True)} | {
-            (int(y), int(x)) for x, y in zip(ca[valid], cb[valid], strict=True)}
+        comp_edges = comp_all[np.isin(comp_all["ia"], members)].sort_values(["p", "a", "b"], ascending=[False, True, True])
         groups = {int(m): {int(m)} for m in members}
         for x, y in zip(comp_edges["ia"], comp_edges["ib"], strict=True):
             gx, gy = groups[int(x)], groups[int(y)]

@@ -126,3 +126,65 @@ def format_dedupe_report(report: DedupeReport) -> str:
         kind = "missed" if m["duplicate"] else "wrongly merged"
         lines.append(f"  {kind}: {m['record_id_a']} / {m['record_id_b']}  ({m.get('note', '')})")
     return "\n".join(lines)
+
+
+@dataclass
+class DemoDedupeReport:
+    records: int
+    true_pairs: int
+    found_pairs: int
+    true_positives: int
+    clusters: int
+    true_clusters: int
+    mixed_with_events: int  # listings holding both a group and a non-group event
+
+    @property
+    def precision(self) -> float:
+        return self.true_positives / self.found_pairs if self.found_pairs else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.true_positives / self.true_pairs if self.true_pairs else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def _pairs(*keys: pd.Series) -> int:
+    """Record pairs sharing every key (n·(n−1)/2 summed over the groups)."""
+    sizes = pd.DataFrame({f"k{i}": k.to_numpy() for i, k in enumerate(keys)}).value_counts()
+    return int((sizes * (sizes - 1) // 2).sum())
+
+
+def evaluate_demo_dedupe(warehouse: Path) -> DemoDedupeReport:
+    """Pairwise scores of a demo night's `listing_sources` against the demo web's own truth
+    (`spiders/demo_web/truth.jsonl`: which group every published page describes)."""
+    import duckdb
+
+    from spiders.demo_web import SITES_DIR
+
+    truth = pd.read_json(SITES_DIR.parent / "truth.jsonl", lines=True)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        sources = con.execute("SELECT listing_id, source_id, listing_url FROM listing_sources").df()
+    split = sources["listing_url"].str.extract(r"^[a-z]+://[^/]+(?P<path>[^#]*)")
+    found = sources.assign(url_path=split["path"]).merge(
+        truth[["site", "url_path", "group", "non_group"]], left_on=["source_id", "url_path"],
+        right_on=["site", "url_path"], how="inner")
+    kinds = found.groupby("listing_id")["non_group"].nunique()
+    return DemoDedupeReport(
+        records=len(found), true_pairs=_pairs(found["group"]), found_pairs=_pairs(found["listing_id"]),
+        true_positives=_pairs(found["group"], found["listing_id"]), clusters=found["listing_id"].nunique(),
+        true_clusters=found["group"].nunique(), mixed_with_events=int((kinds > 1).sum()),
+    )
+
+
+def format_demo_dedupe_report(report: DemoDedupeReport) -> str:
+    return "\n".join([
+        f"Dedupe of a demo night against the demo web's truth: {report.records} records",
+        f"  pairwise precision {report.precision:.3f}  recall {report.recall:.3f}  F1 {report.f1:.3f}",
+        f"  pairs found {report.found_pairs}, true {report.true_pairs}, both {report.true_positives}",
+        f"  listings {report.clusters} (truth {report.true_clusters}), "
+        f"{report.mixed_with_events} mixing a group with a non-group event",
+    ])

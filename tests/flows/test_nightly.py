@@ -98,6 +98,20 @@ def test_demo_night_loads_every_listing_and_exports_only_groups(two_nights):
     assert (data / "reports" / f"{NIGHT}.html").is_file()
 
 
+def test_demo_duplicates_are_merged_and_distinct_groups_kept_apart(two_nights):
+    """The demo web publishes 27 groups on 2–3 sites and, on one site, different groups in one
+    room at one hour: scored pairwise against the demo web's own truth."""
+    from pipelines.evaluation.dedupe import evaluate_demo_dedupe
+
+    report = evaluate_demo_dedupe(two_nights["first_db"])
+    assert report.records >= 390
+    assert report.precision >= 0.97, report
+    assert report.recall >= 0.90, report
+    assert report.mixed_with_events == 0
+    summary = two_nights["first"]
+    assert summary["clusters_merged"] > 25 and summary["records_merged"] > 2 * summary["clusters_merged"]
+
+
 def test_failing_source_is_reported_and_the_others_complete(two_nights):
     summary = two_nights["first"]
     by_source = {s["source_id"]: s for s in summary["sources"]}

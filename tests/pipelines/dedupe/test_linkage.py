@@ -7,7 +7,7 @@ import pytest
 
 import pipelines.dedupe.linkage as linkage
 from pipelines.dedupe import dedupe_listings
-from pipelines.dedupe.linkage import folded, linkage_frame, title_keys, title_token_sets
+from pipelines.dedupe.linkage import folded, linkage_frame, normalised_titles, title_keys, title_token_sets
 
 
 @pytest.mark.parametrize(
@@ -21,17 +21,26 @@ def test_folded_text_ignores_case_accents_and_punctuation(text, expected):
 
 
 @pytest.mark.parametrize(
-    ("title", "tokens", "key"),
+    ("title", "city", "tokens", "key"),
     [
-        ("groupe de parole pour personnes endeuillees", "endeuillees", "groupe parole"),
-        ("aa groupe espoir", "alcooliques anonymes espoir", "alcooliques groupe"),
-        ("praatgroep voor de naasten", "naasten", "praatgroep naasten"),
+        ("Groupe de parole pour personnes endeuillées", None, "endeuillees", "groupe parole"),
+        ("AA groupe Espoir", None, "alcoholicsanonymous espoir", "alcoholicsanonymous groupe"),
+        ("Alcoholics Anonymous – English-speaking meeting", None, "alcoholicsanonymous english speaking",
+         "alcoholicsanonymous english"),
+        ("Anonieme Alcoholisten – groep Zondagavond", None, "alcoholicsanonymous zondagavond",
+         "alcoholicsanonymous groep"),
+        ("Praatgroep voor de naasten", None, "naasten", "praatgroep naasten"),
+        # Dutch "na" (after) is not Narcotics Anonymous; only the capitals NA are
+        ("Ouders na het overlijden van een kind", None, "kind ouders overlijden", "ouders overlijden"),
+        ("NA Bruxelles Renaissance", None, "bruxelles narcoticsanonymous renaissance", "narcoticsanonymous bruxelles"),
+        # the record's own city and how it meets say nothing about which group it is
+        ("Rouwcafé Antwerpen (online)", "Antwerpen", "rouwcafe", "rouwcafe antwerpen"),
     ],
 )
-def test_title_tokens_drop_stopwords_and_generic_words_and_expand_abbreviations(title, tokens, key):
-    series = pd.Series([title], dtype="str")
-    assert title_token_sets(series).iloc[0] == tokens
-    assert title_keys(series).iloc[0] == key
+def test_title_tokens_keep_the_words_that_tell_groups_apart(title, city, tokens, key):
+    title_norm = normalised_titles(pd.Series([title], dtype="str"))
+    assert title_token_sets(title_norm, folded(pd.Series([city], dtype="str"))).iloc[0] == tokens
+    assert title_keys(title_norm).iloc[0] == key
 
 
 def test_oversized_blocks_are_not_used(monkeypatch, record, frame, grief):
@@ -57,6 +66,13 @@ CASES = {
     "19h30 and 19:30 are one time once cleaned": ({"start_time": "19:30"}, {"start_time": "19:30", "title": "Deuil : groupe de parole"}, True),
     "one source has no time": ({}, {"start_time": None, "title": "Groupe de parole – Deuil (Liège)"}, True),
     "one source has no organizer nor e-mail": ({}, {"organizer": None, "email": None, "title": "Parole et deuil"}, True),
+    "AA meeting announced in French and in English": (
+        {"title": "Luxembourg English Speaking AA", "organizer": None, "phone": None, "email": None, "website": None},
+        {"title": "Alcoholics Anonymous – English-speaking meeting in Luxembourg City",
+         "organizer": "Ligue de santé mentale", "phone": "+35222000111", "email": "contact@ligue.example"}, True),
+    "a Dutch compound and its parts": (
+        {"title": "Praatcafé rouw", "organizer": "Rouwzorg", "phone": "+3290002345", "email": None, "website": None},
+        {"title": "Rouwcafé", "organizer": "Zelfhulp Antwerpen", "phone": "+3230005678", "email": None}, True),
     "same online link": (
         {"postcode": None, "city": None, "online_url": "https://meet.example/deuil-mardi"},
         {"postcode": None, "city": None, "online_url": "https://meet.example/deuil-mardi/", "title": "Deuil en ligne"}, True),
@@ -69,3 +85,39 @@ def test_hard_cases(record, frame, grief, a, b, same):
     rows = frame(record("asso:a", a.pop("title", title), grief, **a), record("agenda:b", b.pop("title", title), grief, **b))
     ids = dedupe_listings(rows).sources["listing_id"]
     assert (ids.nunique() == 1) is same
+
+
+SAME_ROOM = {"weekday": 1, "start_time": "20:00", "postcode": "4000", "city": "Liège"}
+
+
+@pytest.mark.parametrize(
+    ("title_a", "title_b", "format_b", "same"),
+    [
+        # one association, one room, one hour, two groups: a site lists one group under one title
+        ("Groupe d'entraide pour personnes endeuillées", "Groupe d'entraide pour joueurs (jeux d'argent)", None, False),
+        ("Groupe thérapeutique pour troubles anxieux (TCC)", "Groupe thérapeutique troubles alimentaires", None, False),
+        ("Lotgenotengroep bij rouw", "Vorming voor ouders: hoe help ik mijn kind bij rouw?", None, False),
+        # the same group listed twice by its own site, worded a little differently
+        ("Groupe de parole deuil", "Deuil : groupe de parole du mardi", None, True),
+        # a talk in the group's room at the group's hour is not the group
+        ("Groupe de parole deuil", "Groupe de parole deuil", "out_of_scope", False),
+    ],
+)
+def test_one_source_never_merges_unlike_titles_nor_a_group_with_an_event(record, frame, grief, title_a, title_b,
+                                                                         format_b, same):
+    """The two records are also both reachable through a third source's listing, so only the
+    constraint (not a missing link) can keep them apart."""
+    base = {**grief, **SAME_ROOM}
+    rows = [record("asso:a", title_a, base), record("asso:b", title_b, base, **({"format": format_b} if format_b else {})),
+            record("agenda:c", "Groupe de parole", base, organizer=None, phone=None, email=None, website=None)]
+    ids = dedupe_listings(frame(*rows)).sources.set_index("record_id")["listing_id"]
+    assert (ids["asso:a"] == ids["asso:b"]) is same
+
+
+def test_an_analysts_link_overrides_the_one_source_rule(record, frame, grief):
+    base = {**grief, **SAME_ROOM}
+    rows = frame(record("asso:a", "Groupe deuil", base), record("asso:b", "Café des joueurs", base))
+    decision = pd.DataFrame([{"action": "link", "record_id_a": "asso:b", "record_id_b": "asso:a", "analyst": "a1",
+                              "decided_at": "2026-11-01T10:00:00+00:00", "note": "same group renamed"}])
+    ids = dedupe_listings(rows, overrides=decision).sources["listing_id"]
+    assert ids.nunique() == 1
