@@ -79,7 +79,10 @@ def synthetic_raw(n: int, seed: int = 42, templates: pd.DataFrame | None = None,
     out["schedule_text"] = pd.Series(np.array(SCHEDULES, dtype=object)[rng.integers(0, len(SCHEDULES), n)])
     out["location_text"] = pd.Series(streets) + " " + pd.Series(street_no).astype("str") + ", " + pd.Series(postcode) + " " + pd.Series(city)
     out["price_text"] = pd.Series(np.array(PRICES, dtype=object)[rng.integers(0, len(PRICES), n)])
-    phone_digits = rng.integers(10_000_000, 99_999_999, n)
+    # Phone numbers belong to associations and their groups, not to each announcement: drawn from
+    # a pool of one number per 20 listings (a per-row number would make every contact text unique).
+    phone_pool = rng.integers(10_000_000, 99_999_999, max(1, n // 20))
+    phone_digits = phone_pool[rng.integers(0, len(phone_pool), n)]
     out["contact_text"] = "Tél. 04 " + pd.Series(phone_digits).astype("str").str.replace(r"(\d{3})(\d{2})(\d{2})(\d)", r"\1 \2 \3 \4", regex=True) + " — info@" + out["source_id"] + ".example"
     out["country"] = pd.Series(country)
     # Second announcements: a row copied to another source with small variations.

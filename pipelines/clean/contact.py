@@ -1,6 +1,8 @@
 """How to reach the group: phone in E.164, a checked e-mail address, a canonical website.
 
-phonenumbers and email-validator do the reading; each distinct (text, country) pair is read once.
+phonenumbers and email-validator do the reading. A vectorised regex first cuts each text into the
+candidates that could be a number or an address, and the libraries read each distinct candidate
+once: descriptions are unique per listing, their phone numbers and addresses are not.
 Invented numbers in listings often fall outside the assigned ranges, so a phone number needs only
 a possible length for its country, not a number plan allocation.
 """
@@ -15,7 +17,7 @@ import pandas as pd
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from pipelines.clean.text import unique_rows_map
+from pipelines.clean.text import unique_map, unique_rows_map
 
 DEFAULT_REGION = "BE"
 E164 = re.compile(r"\+[1-9]\d{5,14}")
@@ -23,6 +25,9 @@ _TRUNK_ZERO = re.compile(r"\(\s*0\s*\)")
 _OBFUSCATED_AT = re.compile(r"\s*(?:\[at\]|\(at\)|\{at\}|\[@\]|\(@\))\s*", re.IGNORECASE)
 _OBFUSCATED_DOT = re.compile(r"\s*(?:\[dot\]|\(dot\)|\[point\]|\(point\))\s*", re.IGNORECASE)
 EMAIL_CANDIDATE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+PHONE_CANDIDATE = re.compile(r"(?:\+|\b00)?\d[\d\s./()\-]{5,}\d")
+"""A run of digits and separators long enough to be a phone number (a superset of what
+phonenumbers' matcher accepts, so it loses nothing)."""
 TRACKING_PARAMS = re.compile(r"^(?:utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_ga|igshid|ref|ref_src)$", re.IGNORECASE)
 
 
@@ -88,41 +93,47 @@ def _first_known(*columns: tuple[pd.Series, str]) -> tuple[pd.Series, pd.Series]
     return value.astype("str"), origin
 
 
-def _mapped(texts: pd.Series, func, *extra: pd.Series) -> pd.Series:
-    """`func` of each distinct (text, extra…) combination, mapped back to the rows."""
-    readable = texts.where(texts.notna() & _worth_reading(texts, func))
-    keys = pd.DataFrame({"text": readable, **{f"extra{i}": e for i, e in enumerate(extra)}})
-    return unique_rows_map(keys, lambda text, *rest: func(text, *rest) if text is not None else None).astype("str")
-
-
-def _worth_reading(texts: pd.Series, func) -> pd.Series:
-    """Cheap vectorised pre-check so that the libraries only see texts that can hold a value."""
+def _first_read(texts: pd.Series, candidate: re.Pattern, func, *extra: pd.Series) -> pd.Series:
+    """Per row, the first of its `candidate` substrings that `func(candidate, *extra)` reads
+    (null when none does); each distinct (candidate, extra…) is read once."""
+    result = pd.Series(pd.NA, index=texts.index, dtype="str")
     text = texts.astype("str")
-    if func is phone_e164:
-        found = text.str.contains(r"[0-9][0-9 .\/()\-]{5,}[0-9]", regex=True)
-    elif func is email_address:
-        found = text.str.contains(r"@|\[at\]|\(at\)|\{at\}", regex=True)
-    else:
-        return texts.notna()
-    return found.fillna(False).astype(bool)
+    text = text[text.str.contains(candidate.pattern, regex=True).fillna(False).astype(bool)]  # RE2 over the column
+    found = text.str.findall(candidate).explode().dropna()
+    if found.empty:
+        return result
+    keys = pd.DataFrame({"text": found, **{f"extra{i}": e.reindex(found.index) for i, e in enumerate(extra)}})
+    read = unique_rows_map(keys.reset_index(drop=True), func).set_axis(found.index).dropna()
+    first = read[~read.index.duplicated(keep="first")]
+    return result.fillna(first).astype("str")
+
+
+def _phones(texts: pd.Series, region: pd.Series) -> pd.Series:
+    return _first_read(texts, PHONE_CANDIDATE, phone_e164, region)
+
+
+def _emails(texts: pd.Series) -> pd.Series:
+    plain = texts.astype("str").str.replace("mailto:", " ", regex=False)
+    plain = plain.str.replace(_OBFUSCATED_AT, "@", regex=True).str.replace(_OBFUSCATED_DOT, ".", regex=True)
+    return _first_read(plain, EMAIL_CANDIDATE, email_address)
 
 
 def listing_contacts(frame: pd.DataFrame, country: pd.Series) -> pd.DataFrame:
     """`phone`, `email`, `website` and origins: structured fields first, else contact text, then description."""
     region = country.fillna(DEFAULT_REGION).astype("str")
     phone, phone_origin = _first_known(
-        (_mapped(frame["phone"], phone_e164, region), "structured"),
-        (_mapped(frame["contact_text"], phone_e164, region), "parsed"),
-        (_mapped(frame["description"].astype("str").str.slice(0, 3000), phone_e164, region), "parsed"),
+        (_phones(frame["phone"], region), "structured"),
+        (_phones(frame["contact_text"], region), "parsed"),
+        (_phones(frame["description"].astype("str").str.slice(0, 3000), region), "parsed"),
     )
     email, email_origin = _first_known(
-        (_mapped(frame["email"], email_address), "structured"),
-        (_mapped(frame["contact_text"], email_address), "parsed"),
-        (_mapped(frame["description"], email_address), "parsed"),
+        (_emails(frame["email"]), "structured"),
+        (_emails(frame["contact_text"]), "parsed"),
+        (_emails(frame["description"]), "parsed"),
     )
     return pd.DataFrame(
         {
-            "phone": phone, "email": email, "website": _mapped(frame["website"], canonical_website),
+            "phone": phone, "email": email, "website": unique_map(frame["website"], canonical_website).astype("str"),
             "phone_origin": phone_origin, "email_origin": email_origin,
         },
         index=frame.index,
