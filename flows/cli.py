@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from flows.prefect_env import configure as configure_prefect
-from pipelines.paths import RunPaths
+from pipelines.paths import DataDirUnusable, RunPaths, ensure_data_dir_usable
 
 app = typer.Typer(help="groupdir: support-group listings from association websites to a directory.", no_args_is_help=True)
 evaluate_app = typer.Typer(help="Measure a stage against its labelled set.", no_args_is_help=True)
@@ -47,7 +47,14 @@ def run(
 ) -> None:
     """Run the nightly job end to end and print its summary."""
     paths = _paths(data_dir)
+    try:
+        ensure_data_dir_usable(paths)
+    except DataDirUnusable as exc:
+        err.print(f"[red]refused:[/red] {exc}")
+        raise typer.Exit(3) from None
     configure_prefect()
+    import duckdb
+
     from flows.nightly import RunAlreadyActive, nightly_with, refuse_if_running
 
     try:
@@ -59,6 +66,13 @@ def run(
     except RunAlreadyActive as exc:
         err.print(f"[red]refused:[/red] {exc}")
         raise typer.Exit(2) from None
+    except (OSError, duckdb.IOException) as exc:  # disk full or read-only in the middle of the night
+        err.print(
+            f"[red]failed writing to {paths.root}:[/red] {exc}\n"
+            "Nothing half-written was published: the warehouse is swapped in only once complete and the "
+            "export files only once each is whole. Free space or fix the rights, then re-run the night (safe)."
+        )
+        raise typer.Exit(3) from None
     print_summary(summary)
 
 

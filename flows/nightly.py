@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,11 +28,11 @@ from flows.tasks import CrawlFailed, crawl_source
 from pipelines.classify import apply_corrections, classify_listings
 from pipelines.clean import clean_listings
 from pipelines.dedupe import dedupe_listings
-from pipelines.export import ExportError, export_listings, write_exports
+from pipelines.export import CSV_NAME, ExportError, export_listings, promote_staged, write_exports
 from pipelines.health import assess_health, key_field_coverage
 from pipelines.interop import write_hsds, write_jsonld
 from pipelines.landing import as_raw_frame, read_landing, validate_raw
-from pipelines.paths import RunPaths
+from pipelines.paths import RunPaths, ensure_data_dir_usable
 from pipelines.report import write_report
 from schemas.quarantine import combined_quarantine
 from spiders.demo_web import SITES_DIR, free_base_port
@@ -180,6 +181,7 @@ def nightly(
     """One night: crawl (or replay a landed night), process, publish warehouse, export and report."""
     paths = RunPaths(Path(data_dir)) if data_dir else RunPaths.default()
     run_id = night or tonight()
+    ensure_data_dir_usable(paths)
     with exclusive_run(paths, run_id):
         return _night(profile or active_profile(), run_id, paths, sources, removal_after, review_threshold, excel_friendly, replay)
 
@@ -229,11 +231,13 @@ def _night(profile: str, run_id: str, paths: RunPaths, sources: list[str] | None
         usable = bool(crawled_ok) or bool(health["status"].isin(["degraded", "empty"]).any())
         with timer("snapshot"):
             wl.snapshot_parquet(con, run_id, paths.snapshots(run_id))
-        # The export is written while the warehouse is still staged: a run killed before this block
-        # ends publishes neither (each export file is swapped in atomically, the warehouse right after).
+        # The export is written to a staging folder while the warehouse is still staged, and moved
+        # into place only once the warehouse is published: a run killed or out of disk space
+        # before then publishes neither, and the warehouse's run row knows the export's outcome.
         with timer("export"):
-            exported, export_error = publish_exports(directory_rows(con), paths.exports, excel_friendly, logger)
-        status = "Failed" if not usable else ("Completed with warnings" if failed or len(crawled_ok) < len(health) else "Completed")
+            exported, export_error = stage_exports(directory_rows(con), paths, excel_friendly, logger)
+        warned = bool(failed) or len(crawled_ok) < len(health) or export_error is not None
+        status = "Failed" if not usable else ("Completed with warnings" if warned else "Completed")
         summary = {
             "run_id": run_id, "profile": profile, "status": status, "listings": len(listings), "raw": len(raw),
             "quarantined": len(quarantine), "failed_sources": failed, "new": len(changes.new), "changed": len(changes.changed),
@@ -242,12 +246,14 @@ def _night(profile: str, run_id: str, paths: RunPaths, sources: list[str] | None
             "exported_rows": exported.rows if exported else 0, "export_error": export_error,
         }
         wl.finish_run(con, run_id, finished_at=datetime.now(UTC), status=status, summary=summary)
+    if exported:
+        promote_staged(paths.export_staging, paths.exports)
     summary.update(
         stage_seconds=timer.seconds,
         sources=health.astype("object").where(health.notna(), None).to_dict("records"),
         formats=listings.loc[listings["format"].notna(), "format"].value_counts().to_dict(),
         needs_review=int(listings["needs_review"].sum()) if len(listings) else 0,
-        paths={"warehouse": str(paths.warehouse), "export": str(exported.csv) if exported else None},
+        paths={"warehouse": str(paths.warehouse), "export": str(paths.exports / CSV_NAME) if exported else None},
     )
     with warehouse.reader() as con:
         report = run_report(con, run_id, stage_seconds=timer.seconds, exported_rows=summary["exported_rows"],
@@ -262,16 +268,19 @@ def _night(profile: str, run_id: str, paths: RunPaths, sources: list[str] | None
     return summary
 
 
-def publish_exports(directory: pd.DataFrame, out_dir: Path, excel_friendly: bool, logger) -> tuple[Any, str | None]:
-    """The CSV contract, its JSON twin, the HSDS tables and the JSON-LD feed; on failure the previous
-    files stay and the reason is returned (the warehouse is still published)."""
+def stage_exports(directory: pd.DataFrame, paths: RunPaths, excel_friendly: bool, logger) -> tuple[Any, str | None]:
+    """The CSV contract, its JSON twin, the HSDS tables and the JSON-LD feed, written whole to the
+    export staging folder; on failure nothing is staged, the previous files stay and the reason is
+    returned (the warehouse is still published)."""
+    staging = paths.export_staging
+    shutil.rmtree(staging, ignore_errors=True)
     try:
         export = export_listings(directory)
-        exported = write_exports(export, out_dir, excel_friendly=excel_friendly)
-        write_hsds(export, out_dir / "hsds")
-        write_jsonld(export, out_dir / "listings.jsonld")
-        return exported, None
-    except ExportError as exc:
+        write_hsds(export, staging / "hsds")
+        write_jsonld(export, staging / "listings.jsonld")
+        return write_exports(export, staging, excel_friendly=excel_friendly, previous=paths.exports / CSV_NAME), None
+    except (ExportError, OSError) as exc:  # OSError: disk full or read-only while writing HSDS / JSON-LD
+        shutil.rmtree(staging, ignore_errors=True)
         logger.error("export not published, the previous one stays: %s", exc)
         return None, str(exc)
 

@@ -10,6 +10,7 @@ import csv
 import logging
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -462,11 +463,13 @@ def _json_to(export: pd.DataFrame, path: Path) -> None:
     _fsync(path)
 
 
-def write_exports(export: pd.DataFrame, out_dir: Path, *, excel_friendly: bool = False) -> ExportPaths:
+def write_exports(export: pd.DataFrame, out_dir: Path, *, excel_friendly: bool = False,
+                  previous: Path | None = None) -> ExportPaths:
     """listings.csv, listings.json and listings.diff.csv, swapped in only when all three are written
     and the CSV reads back whole; otherwise ExportError and the published files stay as they were.
 
     `excel_friendly`: UTF-8 BOM, ';' separator and decimal comma (Belgian and French spreadsheets).
+    `previous`: the published CSV the diff compares with, when `out_dir` is a staging folder.
     """
     export = validated(export)
     out_dir = Path(out_dir)
@@ -480,7 +483,7 @@ def write_exports(export: pd.DataFrame, out_dir: Path, *, excel_friendly: bool =
             written = read_published(csv_tmp)
             if written is None or len(written) != len(export) or tuple(written.columns) != EXPORT_COLUMNS:
                 raise ExportError(f"the written CSV does not read back as {len(export)} rows of the contract columns")
-            diff = listing_diff(read_published(targets[CSV_NAME]), written)
+            diff = listing_diff(read_published(previous or targets[CSV_NAME]), written)
             _csv_to(diff, diff_tmp, sep=sep, bom=excel_friendly)
             _json_to(export, json_tmp)
             # the CSV is the contract: it is swapped in last, so a crash in between leaves it untouched
@@ -495,3 +498,21 @@ def write_exports(export: pd.DataFrame, out_dir: Path, *, excel_friendly: bool =
         csv=targets[CSV_NAME], json=targets[JSON_NAME], diff=targets[DIFF_NAME], rows=len(export),
         added=int(counts.get("added", 0)), changed=int(counts.get("changed", 0)), removed=int(counts.get("removed", 0)),
     )
+
+
+def promote_staged(staging: Path, out_dir: Path) -> list[Path]:
+    """Move every file written under `staging` to the same place under `out_dir` (renames on one
+    file system: no space needed, nothing half-written), the CSV contract last; then drop
+    `staging`. Called once the warehouse is published, so the two never disagree for long."""
+    staging, out_dir = Path(staging), Path(out_dir)
+    files = sorted((p for p in staging.rglob("*") if p.is_file()), key=lambda p: (p.name == CSV_NAME, str(p)))
+    moved = []
+    for source in files:
+        target = out_dir / source.relative_to(staging)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(source, target)
+        moved.append(target)
+    for folder in {t.parent for t in moved}:
+        fsync_dir(folder)
+    shutil.rmtree(staging, ignore_errors=True)
+    return moved

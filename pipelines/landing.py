@@ -20,10 +20,11 @@ PASS_THROUGH = ("id",)
 
 
 def read_jsonl_records(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Rows of a JSON Lines file, and quarantine records for lines that are not JSON objects."""
+    """Rows of a JSON Lines file, and quarantine records for lines that are not JSON objects (a
+    leading BOM, as spreadsheet tools write, is read past; invalid UTF-8 bytes become U+FFFD)."""
     records: list[dict] = []
     bad: list[dict] = []
-    with Path(path).open(encoding="utf-8", errors="replace") as fh:
+    with Path(path).open(encoding="utf-8-sig", errors="replace") as fh:
         for number, line in enumerate(fh, start=1):
             if not line.strip():
                 continue

@@ -112,7 +112,11 @@ class Warehouse:
                 self._discard_staging()
                 raise
             con.close()
-            self._publish()
+            try:
+                self._publish()
+            except BaseException:
+                self._discard_staging()  # a full copy of the warehouse: on a full disk, give it back
+                raise
 
     def reader(self) -> duckdb.DuckDBPyConnection:
         """A read-only connection on the published file (keeps reading it across publishes)."""

@@ -28,8 +28,10 @@ DEFAULT_MAX_LENGTH = 1_000
 _MARKUP = re.compile(r"<[a-zA-Z/!?][^>]*>|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]{2,10});")
 _TAG = re.compile(r"<[a-zA-Z/!?][^>]*>")
 _MOJIBAKE_HINT = r"[ÃÂÅÄâ][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]"
-_CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff]"
-"""Literal characters (not escapes) so that pyarrow's RE2 runs it without a Python fallback."""
+_CONTROL = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff\u202a-\u202e\u2066-\u2069]"
+"""Literal characters (not escapes) so that pyarrow's RE2 runs it without a Python fallback.
+Bidirectional embeddings, overrides and isolates go too: they let a title display other than it
+reads ("Trojan source"); right-to-left letters themselves are kept."""
 _SPACES = "[ \t\n\r\f\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+"
 """Unicode spaces as literal characters: pyarrow's RE2 `\\s` would miss some, Python's would be slow."""
 _FTFY_CONFIG = ftfy.TextFixerConfig(uncurl_quotes=False, fix_latin_ligatures=False, normalization=None)
