@@ -65,7 +65,12 @@ partner ⊂ partnerverlies) or when they share their first five letters (dépres
 joueurs/joueuses, alcoholics/alcoholisten)."""
 _MATCHED_L = f"len(list_filter({_TOK_L}, lambda x: len(list_filter({_TOK_R}, lambda y: {_WORDS_MATCH})) > 0))"
 _MATCHED_R = f"len(list_filter({_TOK_R}, lambda y: len(list_filter({_TOK_L}, lambda x: {_WORDS_MATCH})) > 0))"
-_TITLE_CONTAINED = f"({_MATCHED_L} = len({_TOK_L}) OR {_MATCHED_R} = len({_TOK_R}))"
+_TITLE_CONTAINED = (
+    f"(({_MATCHED_L} = len({_TOK_L}) AND (len({_TOK_L}) >= 2 OR len({_TOK_R}) <= 2))"
+    f" OR ({_MATCHED_R} = len({_TOK_R}) AND (len({_TOK_R}) >= 2 OR len({_TOK_L}) <= 2)))"
+)
+"""One title's words all match the other's; a one-word title counts only against a short one
+("Rouwcafé" is contained in "Praatcafé rouw", not in "Meerdaags kamp voor jongeren in rouw")."""
 _TITLE_COVERAGE = f"(({_MATCHED_L} + {_MATCHED_R}) / (len({_TOK_L}) + len({_TOK_R})))"
 TITLES_ALIKE = (
     f"title_norm_l = title_norm_r OR title_tokens_l IS NULL OR title_tokens_r IS NULL OR {_TITLE_COVERAGE} >= 0.5"

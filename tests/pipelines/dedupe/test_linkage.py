@@ -73,6 +73,11 @@ CASES = {
     "a Dutch compound and its parts": (
         {"title": "Praatcafé rouw", "organizer": "Rouwzorg", "phone": "+3290002345", "email": None, "website": None},
         {"title": "Rouwcafé", "organizer": "Zelfhulp Antwerpen", "phone": "+3230005678", "email": None}, True),
+    "a one-word title is not contained in a long one": (
+        {"title": "Rouwcafé", "organizer": "Rouwzorg", "phone": "+3290002345", "email": None, "website": None,
+         "topics": "grief"},
+        {"title": "Meerdaags kamp voor jongeren in rouw", "organizer": "Jeugd en Rouw", "phone": "+3290009999",
+         "email": None, "topics": "grief"}, False),
     "same online link": (
         {"postcode": None, "city": None, "online_url": "https://meet.example/deuil-mardi"},
         {"postcode": None, "city": None, "online_url": "https://meet.example/deuil-mardi/", "title": "Deuil en ligne"}, True),
