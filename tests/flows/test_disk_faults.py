@@ -98,3 +98,15 @@ def test_the_next_night_after_a_full_disk_succeeds(published_night):
 
     summary = nightly_with(1)(night="2026-12-04", sources=SOURCES, data_dir=str(published_night))
     assert summary["status"] == "Completed" and summary["export_error"] is None
+
+
+def test_groupdir_run_reports_a_disk_filling_up_mid_night_with_exit_3(tmp_path, monkeypatch):
+    import flows.nightly
+
+    def night_that_fills_the_disk(max_parallel):
+        return lambda **kwargs: _disk_full()
+
+    monkeypatch.setattr(flows.nightly, "nightly_with", night_that_fills_the_disk)
+    result = runner.invoke(app, ["run", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 3, result.output
+    assert "No space left on device" in result.output and "Nothing half-written was published" in result.output

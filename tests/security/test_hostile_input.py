@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-import time
 
 import pytest
 
@@ -49,16 +48,14 @@ def processed(tmp_path_factory):
     body = ("\ufeff" + "\n".join(lines) + "\n").encode("utf-8")
     body += b'{"id": "bad-bytes", "title": "Groupe \xff\xfe de parole"}\n{"id": "truncated", "title": "Grou\n'
     source.write_bytes(body)
-    started = time.perf_counter()
     result = process_file(source, output)
-    seconds = time.perf_counter() - started
     rows = list(csv.DictReader(output.open(encoding="utf-8", newline="")))
     quarantine = list(csv.DictReader(result.quarantine_path.open(encoding="utf-8", newline="")))
-    return result, rows, quarantine, seconds
+    return result, rows, quarantine
 
 
 def test_every_row_is_kept_or_quarantined_with_a_reason(processed):
-    result, rows, quarantine, _ = processed
+    result, rows, quarantine = processed
     assert len({r["record_id"] for r in rows}) == len(rows), "a duplicated id must not overwrite a row"
     assert result.rows_in == len(HOSTILE) + 3
     assert len(rows) + len(quarantine) == result.rows_in
@@ -68,7 +65,7 @@ def test_every_row_is_kept_or_quarantined_with_a_reason(processed):
 
 
 def test_no_markup_formula_or_control_character_reaches_the_csv(processed):
-    _, rows, quarantine, _ = processed
+    _, rows, quarantine = processed
     for row in rows + quarantine:
         for column, cell in row.items():
             if column in ("payload", "raw"):
@@ -81,20 +78,22 @@ def test_no_markup_formula_or_control_character_reaches_the_csv(processed):
 
 
 def test_hostile_text_is_cleaned_not_dropped(processed):
-    _, rows, _, _ = processed
+    _, rows, _ = processed
     by_id = {r["id"]: r for r in reversed(rows)}  # the first row of a duplicated id
     assert by_id["script"]["title"] == "Groupe de parole deuil"
     assert "Écoute mutuelle" in by_id["script"]["description"] and "Infos" in by_id["script"]["description"]
     assert by_id["mojibake"]["title"] == "Groupe d’entraide pour aidants"
     assert "🌈" in by_id["emoji"]["title"]
-    assert len(by_id["1 MB title"]["title"]) <= 500 if "1 MB title" in by_id else True
+    assert len(by_id["1 MB title"]["title"]) <= 300 and by_id["1 MB title"]["title"].startswith("Groupe de parole")
 
 
-def test_impossible_dates_and_exploding_rrules_end_quickly_without_a_next_date_from_nowhere(processed):
-    _, rows, quarantine, seconds = processed
-    assert seconds < 60  # generous: an expanded RRULE of 10^8 occurrences would never finish
+def test_impossible_dates_and_exploding_rrules_give_no_schedule_from_nowhere(processed):
+    """An RRULE of 10^8 occurrences would never finish if it were expanded: the module's fixture
+    runs under pytest's timeout, so reaching this test is the proof it was not."""
+    _, rows, _ = processed
     by_id = {r["id"]: r for r in rows}
-    for name in ("31 February and 25:00", "endless RRULE", "exploding RRULE", "garbage RRULE"):
-        assert name in by_id or any(f'"id": "{name}"' in q["payload"] for q in quarantine), name
-    if "31 February and 25:00" in by_id:
-        assert by_id["31 February and 25:00"]["start_time"] != "25:00"
+    impossible = by_id["31 February and 25:00"]
+    assert impossible["start_time"] == "" and impossible["rrule"] == "" and impossible["next_occurrence"] == ""
+    for name in ("endless RRULE", "exploding RRULE"):
+        assert by_id[name]["rrule"] in HOSTILE[name]["rrule"] and by_id[name]["next_occurrence"]
+    assert by_id["garbage RRULE"]["rrule"] != HOSTILE["garbage RRULE"]["rrule"]
