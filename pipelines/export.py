@@ -23,6 +23,7 @@ import pandas as pd
 import pandera.errors
 import phonenumbers
 
+from pipelines.clean.text import map_unique_where
 from schemas.export import (
     EXPORT_COLUMNS,
     EXPORT_VERSION,
@@ -205,11 +206,7 @@ def without_markup(text: pd.Series) -> pd.Series:
     """Tags removed (html-text on the few cells that hold one, then any residue): the clean stage
     already produced plain text, so this is the last line of defence, not the parser."""
     text = text.astype("str")
-    tagged = text.str.contains(MARKUP_PATTERN, regex=True).fillna(False).astype(bool)
-    if not tagged.any():
-        return text
-    mapping = {v: _plain(v) for v in pd.unique(text[tagged])}
-    return text.mask(tagged, text[tagged].map(mapping))
+    return map_unique_where(text, text.str.contains(MARKUP_PATTERN, regex=True).fillna(False).astype(bool), _plain)
 
 
 def _plain(value: str) -> str:
@@ -244,11 +241,7 @@ def scrubbed_person_names(text: pd.Series) -> pd.Series:
     """Full names after facilitation cues (or before a role) cut to the first name: "animé par
     Marie Dupont" → "animé par Marie", "Mme Dupont" → "Mme D." (GDPR, 12-step anonymity)."""
     text = text.astype("str")
-    cued = text.str.contains(_CUE_HINT, regex=True).fillna(False).astype(bool)
-    if not cued.any():
-        return text
-    mapping = {v: _scrub_names(v) for v in pd.unique(text[cued])}
-    return text.mask(cued, text[cued].map(mapping))
+    return map_unique_where(text, text.str.contains(_CUE_HINT, regex=True).fillna(False).astype(bool), _scrub_names)
 
 
 def _scrub_names(value: str) -> str:

@@ -20,7 +20,7 @@ from pipelines.clean.place import DEFAULT_TIMEZONES, listing_places
 from pipelines.clean.price import listing_prices
 from pipelines.clean.schedule import known_timezone, listing_schedules
 from pipelines.clean.status import entries, statuses
-from pipelines.clean.text import as_flags, clean_text_columns
+from pipelines.clean.text import as_flags, clean_text_columns, unique_map
 from schemas.clean import ORIGIN_FIELDS, TEXT_COLUMNS, CleanListing
 from schemas.quarantine import empty_quarantine, quarantine_rows, reasons_from_schema_errors
 from schemas.raw import RAW_FIELDS
@@ -139,8 +139,7 @@ def timezones(raw_timezone: pd.Series, country: pd.Series) -> pd.Series:
     text = raw_timezone.astype("str").str.strip()
     windows = text.str.lower().map(WINDOWS_TIMEZONES)
     text = windows.where(windows.notna(), text).astype("str")
-    known = {name: known_timezone(name) for name in pd.unique(text.dropna())}
-    valid = as_flags(text.map(known, na_action="ignore"))
+    valid = as_flags(unique_map(text, known_timezone))
     fallback = country.map(DEFAULT_TIMEZONES).fillna(DEFAULT_TIMEZONE)
     return text.where(valid, fallback).astype("str")
 

@@ -52,8 +52,8 @@ def repaired_encoding(value: str) -> str:
     return ftfy.fix_text(value, _FTFY_CONFIG)
 
 
-def _map_unique(series: pd.Series, mask: pd.Series, func) -> pd.Series:
-    """`func` applied once per distinct value among the rows of `mask`."""
+def map_unique_where(series: pd.Series, mask: pd.Series, func) -> pd.Series:
+    """`func` applied once per distinct value among the rows of `mask`; other rows unchanged."""
     if not mask.any():
         return series
     selected = series[mask]
@@ -65,8 +65,8 @@ def clean_text_column(series: pd.Series, max_length: int = DEFAULT_MAX_LENGTH) -
     """Plain, NFC, single-spaced text bounded to `max_length` characters; empty becomes null."""
     text = series.astype("str")
     known = text.notna()
-    text = _map_unique(text, known & text.str.contains(r"[<&]", regex=True), plain_text)
-    text = _map_unique(text, known & text.str.contains(_MOJIBAKE_HINT, regex=True), repaired_encoding)
+    text = map_unique_where(text, known & text.str.contains(r"[<&]", regex=True), plain_text)
+    text = map_unique_where(text, known & text.str.contains(_MOJIBAKE_HINT, regex=True), repaired_encoding)
     text = text.str.normalize("NFC")
     text = text.str.replace(_CONTROL, " ", regex=True).str.replace(_SPACES, " ", regex=True).str.strip()
     too_long = text.str.len() > max_length

@@ -36,8 +36,30 @@ CLASSIFIED_DEFAULTS: dict[str, object] = {
 }
 
 
+class PairwiseScores:
+    """Precision, recall and F1 over record pairs, from `true_positives`, `found_pairs` (pairs
+    put in one listing) and `true_pairs` (pairs of one true group), which a subclass provides."""
+
+    true_positives: int
+    found_pairs: int
+    true_pairs: int
+
+    @property
+    def precision(self) -> float:
+        return self.true_positives / self.found_pairs if self.found_pairs else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.true_positives / self.true_pairs if self.true_pairs else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
 @dataclass
-class DedupeReport:
+class DedupeReport(PairwiseScores):
     pairs: int
     duplicates: int
     true_positives: int
@@ -51,18 +73,12 @@ class DedupeReport:
     mistakes: list[dict] = field(default_factory=list)
 
     @property
-    def precision(self) -> float:
-        found = self.true_positives + self.false_positives
-        return self.true_positives / found if found else 1.0
+    def found_pairs(self) -> int:
+        return self.true_positives + self.false_positives
 
     @property
-    def recall(self) -> float:
-        return self.true_positives / self.duplicates if self.duplicates else 1.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
+    def true_pairs(self) -> int:
+        return self.duplicates
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -129,7 +145,7 @@ def format_dedupe_report(report: DedupeReport) -> str:
 
 
 @dataclass
-class DemoDedupeReport:
+class DemoDedupeReport(PairwiseScores):
     records: int
     true_pairs: int
     found_pairs: int
@@ -137,19 +153,6 @@ class DemoDedupeReport:
     clusters: int
     true_clusters: int
     mixed_with_events: int  # listings holding both a group and a non-group event
-
-    @property
-    def precision(self) -> float:
-        return self.true_positives / self.found_pairs if self.found_pairs else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.true_positives / self.true_pairs if self.true_pairs else 1.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
 
 
 def _pairs(*keys: pd.Series) -> int:
