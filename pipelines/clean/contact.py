@@ -93,12 +93,13 @@ def _first_known(*columns: tuple[pd.Series, str]) -> tuple[pd.Series, pd.Series]
     return value.astype("str"), origin
 
 
-def _first_read(texts: pd.Series, candidate: re.Pattern, func, *extra: pd.Series) -> pd.Series:
+def _first_read(texts: pd.Series, hint: str, candidate: re.Pattern, func, *extra: pd.Series) -> pd.Series:
     """Per row, the first of its `candidate` substrings that `func(candidate, *extra)` reads
-    (null when none does); each distinct (candidate, extra…) is read once."""
+    (null when none does); each distinct (candidate, extra…) is read once. `hint` (a regex every
+    candidate contains, simple enough for RE2 over the whole column) skips the other rows."""
     result = pd.Series(pd.NA, index=texts.index, dtype="str")
     text = texts.astype("str")
-    text = text[text.str.contains(candidate.pattern, regex=True).fillna(False).astype(bool)]  # RE2 over the column
+    text = text[text.str.contains(hint, regex=True).fillna(False).astype(bool)]
     found = text.str.findall(candidate).explode().dropna()
     if found.empty:
         return result
@@ -109,13 +110,13 @@ def _first_read(texts: pd.Series, candidate: re.Pattern, func, *extra: pd.Series
 
 
 def _phones(texts: pd.Series, region: pd.Series) -> pd.Series:
-    return _first_read(texts, PHONE_CANDIDATE, phone_e164, region)
+    return _first_read(texts, r"[0-9]{2}", PHONE_CANDIDATE, phone_e164, region)
 
 
 def _emails(texts: pd.Series) -> pd.Series:
     plain = texts.astype("str").str.replace("mailto:", " ", regex=False)
     plain = plain.str.replace(_OBFUSCATED_AT, "@", regex=True).str.replace(_OBFUSCATED_DOT, ".", regex=True)
-    return _first_read(plain, EMAIL_CANDIDATE, email_address)
+    return _first_read(plain, "@", EMAIL_CANDIDATE, email_address)
 
 
 def listing_contacts(frame: pd.DataFrame, country: pd.Series) -> pd.DataFrame:

@@ -78,3 +78,10 @@ def test_phone_e164_never_raises_and_is_e164(text, region):
     phone_e164.cache_clear()
     out = phone_e164(text, region)
     assert out is None or re.fullmatch(r"\+\d{6,15}", out)
+
+
+def test_accented_addresses_in_contact_text_are_found():
+    """Internationalised addresses (accented local part and domain) are read, lower-cased, as written."""
+    frame = pd.DataFrame({"phone": [None], "email": [None], "contact_text": ["écrire à zoé@café.example"],
+                          "description": [None], "website": [None]}, dtype="str")
+    assert listing_contacts(frame, pd.Series(["FR"], dtype="str"))["email"].iloc[0] == "zoé@café.example"
