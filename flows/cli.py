@@ -308,6 +308,14 @@ def print_summary(summary: dict) -> None:
         f"{summary['wire_bytes']:,} bytes downloaded."
     )
     console.print("formats: " + ", ".join(f"{k} {v}" for k, v in sorted(summary["formats"].items())))
+    unknown = summary.get("unknown") or {}
+    fields = list(next(iter(unknown.values()), {}))
+    if fields:
+        gaps = Table("source", *fields)
+        for source, counts in unknown.items():
+            gaps.add_row(source, *(str(counts[f]) for f in fields))
+        console.print("rows without a value, per source and field:")
+        console.print(gaps)
     console.print("stages (s): " + ", ".join(f"{k} {v:.1f}" for k, v in summary["stage_seconds"].items()))
     for name, path in summary["paths"].items():
         console.print(f"{name}: {path}")

@@ -29,7 +29,7 @@ from pipelines.classify import apply_corrections, classify_listings
 from pipelines.clean import clean_listings
 from pipelines.dedupe import dedupe_listings
 from pipelines.export import CSV_NAME, ExportError, export_listings, promote_staged, write_exports
-from pipelines.health import assess_health, key_field_coverage
+from pipelines.health import assess_health, key_field_coverage, unknown_by_source
 from pipelines.interop import write_hsds, write_jsonld
 from pipelines.landing import as_raw_frame, read_landing, validate_raw
 from pipelines.paths import RunPaths, ensure_data_dir_usable
@@ -226,7 +226,7 @@ def _night(profile: str, run_id: str, paths: RunPaths, sources: list[str] | None
             wl.load_quarantine(con, run_id, quarantine)
             changes = wl.apply_listings(con, run_id, date.fromisoformat(run_id), listings, deduped.sources, deduped.aliases,
                                         crawled_ok=crawled_ok, removal_after=removal_after)
-            wl.record_quality(con, run_id, cleaned.clean, quarantine)
+            quality = wl.record_quality(con, run_id, cleaned.clean, quarantine)
         failed = health.loc[health["status"] == "failed", "source_id"].tolist()
         usable = bool(crawled_ok) or bool(health["status"].isin(["degraded", "empty"]).any())
         with timer("snapshot"):
@@ -244,6 +244,7 @@ def _night(profile: str, run_id: str, paths: RunPaths, sources: list[str] | None
             "removed": len(changes.removed), "cancelled": len(changes.cancelled), "clusters_merged": deduped.clusters_merged,
             "records_merged": deduped.records_merged, "wire_bytes": int(crawl_summary["wire_bytes"].sum()) if len(crawl_summary) else 0,
             "exported_rows": exported.rows if exported else 0, "export_error": export_error,
+            "unknown": unknown_by_source(quality),
         }
         wl.finish_run(con, run_id, finished_at=datetime.now(UTC), status=status, summary=summary)
     if exported:

@@ -64,3 +64,17 @@ def key_field_coverage(clean: pd.DataFrame) -> pd.Series:
         return pd.Series(dtype="float64")
     known = pd.DataFrame({f: clean[f].notna() & (clean[f].astype("str") != "unknown") for f in KEY_FIELDS if f in clean})
     return known.mean(axis=1).groupby(clean["source_id"]).mean()
+
+
+FILTER_FIELDS = ("weekday", "start_time", "postcode", "city", "country", "price_kind", "language", "attendance", "entry")
+"""The fields the directory filters on: the ones whose unknowns the morning summary shows."""
+
+
+def unknown_by_source(quality: pd.DataFrame, fields: tuple[str, ...] = FILTER_FIELDS) -> dict[str, dict[str, int]]:
+    """Per source, how many of tonight's cleaned rows have no value for each field, from the
+    warehouse's `quality` rows (source_id, field, rows, non_null)."""
+    rows = quality[quality["field"].isin(fields)]
+    unknown = (rows["rows"] - rows["non_null"]).astype("int64")
+    table = rows.assign(unknown=unknown).pivot(index="source_id", columns="field", values="unknown")
+    table = table.reindex(columns=[f for f in fields if f in table.columns]).fillna(0).astype("int64")
+    return {str(source): {f: int(v) for f, v in row.items()} for source, row in table.iterrows()}

@@ -61,3 +61,18 @@ def test_process_with_nothing_to_quarantine_writes_an_empty_quarantine_file(tmp_
     result = runner.invoke(app, ["process", str(source), "-o", str(output)])
     assert result.exit_code == 0, result.output
     assert [r["id"] for r in csv.DictReader(output.open(encoding="utf-8"))] == ["a1"]
+
+
+def test_the_morning_summary_shows_unknowns_per_source_and_field(tmp_path, capsys):
+    from flows.cli import print_summary
+
+    summary = {"run_id": "2026-12-01", "status": "Completed", "listings": 3, "new": 3, "changed": 0, "removed": 0,
+               "cancelled": 0, "raw": 3, "records_merged": 0, "clusters_merged": 0, "quarantined": 0, "needs_review": 0,
+               "exported_rows": 3, "wire_bytes": 10, "formats": {"support_group": 3}, "stage_seconds": {"crawl": 1.0},
+               "sources": [], "paths": {"warehouse": str(tmp_path / "groupdir.duckdb")},
+               "unknown": {"asso": {"weekday": 2, "postcode": 0}}}
+    print_summary(summary)
+    out = capsys.readouterr().out
+    assert "rows without a value, per source and field" in out
+    line = next(ln for ln in out.splitlines() if "asso" in ln)
+    assert line.replace("│", " ").replace("┃", " ").split() == ["asso", "2", "0"]

@@ -112,6 +112,16 @@ def test_demo_duplicates_are_merged_and_distinct_groups_kept_apart(two_nights):
     assert summary["clusters_merged"] > 25 and summary["records_merged"] > 2 * summary["clusters_merged"]
 
 
+def test_the_summary_counts_unknown_filter_fields_per_source_as_the_quality_table_does(two_nights):
+    unknown = two_nights["first"]["unknown"]
+    working = {s["source_id"] for s in two_nights["first"]["sources"] if s["items"]}
+    assert set(unknown) == working
+    stored = dict(((s, f), n) for s, f, n in _table(two_nights["first_db"], (
+        f"SELECT source_id, field, rows - non_null FROM quality WHERE run_id = '{NIGHT}'")))
+    assert all(unknown[s][f] == stored[(s, f)] for s in unknown for f in unknown[s])
+    assert any(n > 0 for counts in unknown.values() for n in counts.values()), "the demo web states not every field"
+
+
 def test_failing_source_is_reported_and_the_others_complete(two_nights):
     summary = two_nights["first"]
     by_source = {s["source_id"]: s for s in summary["sources"]}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pipelines.health import assess_health, key_field_coverage
+from pipelines.health import assess_health, key_field_coverage, unknown_by_source
 
 HISTORY = pd.DataFrame({
     "run_id": ["2026-12-03", "2026-12-02", "2026-12-01", "2026-11-30"],
@@ -44,3 +44,12 @@ def test_coverage_is_the_share_of_known_key_fields_per_source():
     coverage = key_field_coverage(clean)
     assert coverage["b"] == 1.0
     assert coverage["a"] == pytest.approx((1.0 + 1 / 6) / 2)
+
+
+def test_unknowns_per_source_and_field_come_from_the_quality_rows():
+    quality = pd.DataFrame({
+        "source_id": ["a", "a", "a", "b", "b"], "field": ["*", "weekday", "postcode", "weekday", "postcode"],
+        "rows": [10, 10, 10, 4, 4], "non_null": [10, 7, 10, 0, 4],
+    })
+    assert unknown_by_source(quality, ("weekday", "postcode")) == {"a": {"weekday": 3, "postcode": 0},
+                                                                   "b": {"weekday": 4, "postcode": 0}}
