@@ -199,7 +199,8 @@ def _night(profile: str, run_id: str, paths: RunPaths, sources: list[str] | None
     with timer("land"):
         raw, quarantine = land(results)
     with timer("clean"):
-        cleaned = stage_task(clean_listings, name="clean")(raw, today=date.fromisoformat(run_id))
+        cleaned = stage_task(clean_listings, name="clean")(
+            raw, today=date.fromisoformat(run_id), source_countries={s.id: s.country for s in registry})
     with timer("classify"):
         classified = stage_task(classify_listings, name="classify")(cleaned.clean, threshold=review_threshold)
     quarantine = pd.concat([quarantine, cleaned.quarantine], ignore_index=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -43,14 +44,18 @@ class CleanResult:
     quarantine: pd.DataFrame  # schemas.quarantine columns, stage "clean"
 
 
-def clean_listings(raw: pd.DataFrame, *, today: dt.date | None = None) -> CleanResult:
-    """Clean every row it can, quarantine the others with their reason; never raises on input data."""
+def clean_listings(raw: pd.DataFrame, *, today: dt.date | None = None,
+                   source_countries: Mapping[str, str] | None = None) -> CleanResult:
+    """Clean every row it can, quarantine the others with their reason; never raises on input data.
+
+    `source_countries` (source id → BE/FR/CH/LU, from the registry) places a bare four-digit
+    postcode, which Belgium, Switzerland and Luxembourg all use, in the source's country."""
     today = today or dt.date.today()
     if raw is None or len(raw) == 0:
         return CleanResult(clean=_empty_clean(raw), quarantine=empty_quarantine())
     frame = _with_raw_columns(raw)
     try:
-        return _clean_frame(frame, today)
+        return _clean_frame(frame, today, source_countries or {})
     except Exception as exc:  # noqa: BLE001 - a bug must cost the batch a quarantine, not the night
         reasons = pd.Series(f"clean stage error: {type(exc).__name__}: {exc}"[:500], index=frame.index)
         return CleanResult(clean=_empty_clean(raw), quarantine=quarantine_rows(frame, STAGE, reasons))
@@ -92,7 +97,7 @@ def record_ids(frame: pd.DataFrame) -> pd.Series:
     return ids
 
 
-def _clean_frame(frame: pd.DataFrame, today: dt.date) -> CleanResult:
+def _clean_frame(frame: pd.DataFrame, today: dt.date, source_countries: Mapping[str, str]) -> CleanResult:
     reasons = pd.Series(pd.NA, index=frame.index, dtype="object")
     frame["source_id"] = frame["source_id"].where(frame["source_id"].notna() | ~_has(frame, "id"), "file")
     frame["record_id"] = record_ids(frame)
@@ -111,7 +116,7 @@ def _clean_frame(frame: pd.DataFrame, today: dt.date) -> CleanResult:
     )
     rejected = reasons.notna()
     good = frame.loc[~rejected]
-    cleaned = _derived_fields(good, today) if len(good) else _empty_clean(frame)
+    cleaned = _derived_fields(good, today, source_countries) if len(good) else _empty_clean(frame)
     accepted, invalid = _validated(cleaned)
     quarantine = [quarantine_rows(original.loc[rejected], STAGE, reasons[rejected])] if rejected.any() else []
     if len(invalid):
@@ -144,11 +149,11 @@ def timezones(raw_timezone: pd.Series, country: pd.Series) -> pd.Series:
     return text.where(valid, fallback).astype("str")
 
 
-def _derived_fields(frame: pd.DataFrame, today: dt.date) -> pd.DataFrame:
+def _derived_fields(frame: pd.DataFrame, today: dt.date, source_countries: Mapping[str, str]) -> pd.DataFrame:
     """The cleaned frame plus every derived column of `CleanListing` and the origin columns."""
     out = frame.copy()
     out["language"], out["language_origin"] = listing_languages(frame)
-    place = listing_places(frame)
+    place = listing_places(frame, frame["source_id"].map(source_countries))
     out["timezone"] = timezones(frame["timezone"], place["country"])
     schedule = listing_schedules(frame, out["timezone"], today)
     price = listing_prices(frame["price_text"], frame["description"], place["country"])

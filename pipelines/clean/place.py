@@ -207,8 +207,10 @@ def coordinates(values: pd.Series, low: float, high: float) -> pd.Series:
     return number.where(number.between(low, high) & number.ne(0)).astype("float64")
 
 
-def listing_places(frame: pd.DataFrame) -> pd.DataFrame:
-    """Place columns and their origins for a cleaned frame (structured fields win over the text)."""
+def listing_places(frame: pd.DataFrame, source_country: pd.Series | None = None) -> pd.DataFrame:
+    """Place columns and their origins for a cleaned frame (structured fields win over the text).
+    A four-digit postcode nothing else places is in the source's country when that country uses
+    four digits (`source_country`, per row), else in Belgium."""
     idx = frame.index
     location = frame["location_text"].astype("str")
     parsed = {v: parse_address(v) for v in pd.unique(location.dropna())}
@@ -236,7 +238,10 @@ def listing_places(frame: pd.DataFrame) -> pd.DataFrame:
     by_form = pd.Series(np.where(postcode.str.fullmatch(r"\d{5}").fillna(False), "FR", None), index=idx, dtype="str")
     by_city = city.str.lower().map(city_countries())
     inferred = by_prefix.fillna(parts["country"].astype("str")).fillna(by_form).fillna(by_city)
-    inferred = inferred.fillna(pd.Series("BE", index=idx).where(postcode.str.fullmatch(r"\d{4}").fillna(False).astype(bool)))
+    four_digit_country = pd.Series("BE", index=idx, dtype="str")
+    if source_country is not None:
+        four_digit_country = source_country.where(source_country.isin(["BE", "CH", "LU"]), "BE").astype("str")
+    inferred = inferred.fillna(four_digit_country.where(postcode.str.fullmatch(r"\d{4}").fillna(False).astype(bool)))
     country = given_country.where(given_country.notna(), inferred).astype("str")
     country_origin = pd.Series("structured", index=idx).where(given_country.notna(), "parsed").where(country.notna(), "unknown")
 

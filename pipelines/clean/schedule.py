@@ -112,7 +112,7 @@ SESSION_COUNT = re.compile(
 _TIME = (
     r"(?<![\d/.,:])(?P<{p}h>[01]?\d|2[0-3])"
     r"(?:\s*(?P<{p}mk>[hu])(?![a-zà-ÿ])\s*(?P<{p}m1>[0-5]\d)?|(?P<{p}sep>[:.])(?P<{p}m2>[0-5]\d))?"
-    r"(?:\s*(?P<{p}ap>[ap])\.?\s?m\b\.?)?(?:\s*(?P<{p}uur>uur|heures?)\b)?(?!\d|,\d)"
+    r"(?:\s*(?P<{p}ap>[ap])\.?\s?m\b\.?)?(?:\s*(?P<{p}uur>uur|heures?|u|h)\b)?(?!\d|,\d)"
 )
 _TIME_OR_WORD = r"(?:\b(?P<{p}word>noon|midday|midi|minuit|midnight)\b|" + _TIME + ")"
 TIME_RANGE = re.compile(

@@ -114,3 +114,20 @@ def test_listing_places(columns, expected):
         assert out[key] == value, key
     if "online_url" not in expected:
         assert pd.isna(out["online_url"])
+
+
+@pytest.mark.parametrize(
+    ("location", "source_country", "country", "region_code"),
+    [
+        ("Place du Marché 9, 1227 Carouge", "CH", "CH", "CH-GE"),  # a Swiss association: Swiss postcode
+        ("Rue Saint-Piat 6, 7500 Tournai", "FR", "BE", "BE-WHT"),  # a Lille agenda announcing a Belgian group
+        ("Place du Marché 9, 1227 Carouge", None, "BE", "BE-BRU"),  # nothing to tell: the Belgian reading
+        ("Rue du Fort 12, 4011 Esch-sur-Alzette", "LU", "LU", None),
+        ("Place de la Gare 1, 1700 Fribourg", "BE", "CH", "CH-FR"),  # a city the tables know wins over the source
+    ],
+)
+def test_a_bare_four_digit_postcode_is_read_in_the_sources_country(location, source_country, country, region_code):
+    out = listing_places(_frame(title="Groupe", location_text=location), pd.Series([source_country], dtype="str")).iloc[0]
+    assert out["country"] == country
+    if region_code:
+        assert out["region_code"] == region_code

@@ -43,6 +43,8 @@ HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
         ("Every first Monday of the month, 7-9pm", 0, (1,), "monthly", "19:00", "21:00"),
         ("Every second Thursday of the month at 7.30pm", 3, (2,), "monthly", "19:30", None),
         ("Elke laatste vrijdag van de maand om 19.30 uur", 4, (-1,), "monthly", "19:30", None),
+        ("3de dinsdag, 19.30 u.", 1, (3,), "monthly", "19:30", None),
+        ("chaque lundi, 18.30 h - 20.00 h", 0, (), "weekly", "18:30", "20:00"),
         ("Once a month on a Sunday afternoon", 6, (), "monthly", None, None),
     ],
 )
