@@ -182,28 +182,41 @@ def query(
         console.print(f"… {len(frame) - 200} more rows (use --csv)")
 
 
+DemoWarehouse = Annotated[Path | None, typer.Option(
+    help="Also score a demo night's warehouse (e.g. data/groupdir.duckdb after make run) against the demo web's truth.")]
+
+
 @evaluate_app.command("clean")
-def evaluate_clean() -> None:
-    """Per-field accuracy and coverage of the clean stage on its development set."""
+def evaluate_clean(demo: DemoWarehouse = None) -> None:
+    """Per-field accuracy and coverage of the clean stage on its development set (and a demo night)."""
     from pipelines.evaluation.clean import evaluate_clean as run
-    from pipelines.evaluation.clean import format_clean_report
+    from pipelines.evaluation.clean import evaluate_demo_clean, format_clean_report, format_demo_clean_report
 
     console.print(format_clean_report(run()), markup=False)
+    if demo is not None:
+        console.print(format_demo_clean_report(evaluate_demo_clean(demo)), markup=False)
 
 
 @evaluate_app.command("classify")
-def evaluate_classify(split: Annotated[str, typer.Option(help="dev (held out) or train.")] = "dev") -> None:
-    """Precision, recall, F1, confusion matrix and throughput of the classifier."""
+def evaluate_classify(
+    split: Annotated[str, typer.Option(help="dev (held out) or train.")] = "dev",
+    demo: DemoWarehouse = None,
+) -> None:
+    """Precision, recall, F1, confusion matrix and throughput of the classifier (and a demo night)."""
     from pipelines.evaluation.classify import evaluate_classify as run
-    from pipelines.evaluation.classify import format_classify_report
+    from pipelines.evaluation.classify import (
+        evaluate_demo_web,
+        format_classify_report,
+        format_demo_classify_report,
+    )
 
     console.print(format_classify_report(run(split)), markup=False)
+    if demo is not None:
+        console.print(format_demo_classify_report(evaluate_demo_web(demo)), markup=False)
 
 
 @evaluate_app.command("dedupe")
-def evaluate_dedupe(
-    demo: Annotated[Path | None, typer.Option(help="Also score a demo night's warehouse against the demo web's truth.")] = None,
-) -> None:
+def evaluate_dedupe(demo: DemoWarehouse = None) -> None:
     """Pairwise precision, recall and F1 of deduplication on the labelled pairs (and a demo night)."""
     from pipelines.evaluation.dedupe import evaluate_dedupe as run
     from pipelines.evaluation.dedupe import (

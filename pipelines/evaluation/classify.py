@@ -201,27 +201,12 @@ def evaluate_classify(split: str = "dev", *, throughput: bool = True) -> Classif
     )
 
 
-DEMO_TRUTH = Path(__file__).resolve().parents[2] / "spiders" / "demo_web" / "truth.jsonl"
+def evaluate_demo_web(warehouse: Path) -> dict:
+    """Agreement with the demo web's truth (formats written by the demo web's generator,
+    independently of the labelled set) for the raw listings the last night landed in `warehouse`."""
+    from pipelines.evaluation.demo import cleaned_demo_night, with_truth
 
-
-def evaluate_demo_web(warehouse: Path, truth_path: Path = DEMO_TRUTH) -> dict:
-    """Agreement with the demo web's truth file (formats written by whoever wrote the demo sites,
-    independently of the labelled set) for the raw listings a run landed in `warehouse`.
-
-        groupdir run --night 2026-01-05 && \
-        python -m pipelines.evaluation.classify demo data/groupdir.duckdb
-    """
-    import duckdb
-
-    from pipelines.clean import clean_listings
-
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        raw = con.sql("SELECT * EXCLUDE (run_id, landed_at) FROM raw_listings").df()
-    classified = classify_listings(clean_listings(raw, today=EVALUATION_DAY).clean)
-    truth = pd.read_json(truth_path, lines=True, dtype={"external_id": str})
-    truth_key = truth["source_id"] + ":" + truth["external_id"].astype("str")
-    key = classified["record_id"].str.replace(r"https?://[^/]+", "", regex=True)  # the demo's port varies
-    matched = classified.assign(_truth=key.map(dict(zip(truth_key, truth["format"], strict=True)))).dropna(subset=["_truth"])
+    matched = with_truth(classify_listings(cleaned_demo_night(warehouse)), ["format"]).rename(columns={"format_truth": "_truth"})
     correct = (matched["format"] == matched["_truth"]).to_numpy()
     published = ~matched["needs_review"].to_numpy()
     not_groups = (matched["_truth"] == "out_of_scope").to_numpy()
@@ -235,6 +220,16 @@ def evaluate_demo_web(warehouse: Path, truth_path: Path = DEMO_TRUTH) -> dict:
         "published_accuracy": float(correct[published].mean()) if published.any() else float("nan"),
         "mistakes": matched.loc[~correct, ["record_id", "title", "_truth", "format", "format_confidence", "format_evidence"]],
     }
+
+
+def format_demo_classify_report(summary: dict) -> str:
+    lines = ["Classification of a demo night against the demo web's truth:"]
+    lines += [f"  {name}: {value:.3f}" if isinstance(value, float) else f"  {name}: {value}"
+              for name, value in summary.items() if name != "mistakes"]
+    mistakes = summary["mistakes"]
+    if len(mistakes):
+        lines.append(mistakes.to_string(index=False, max_colwidth=90))
+    return "\n".join(lines)
 
 
 def format_classify_report(report: ClassifyReport) -> str:
@@ -275,10 +270,4 @@ def format_classify_report(report: ClassifyReport) -> str:
 if __name__ == "__main__":
     import sys
 
-    if sys.argv[1:2] == ["demo"]:
-        summary = evaluate_demo_web(Path(sys.argv[2]))
-        mistakes = summary.pop("mistakes")
-        print("\n".join(f"{name}: {value:.3f}" if isinstance(value, float) else f"{name}: {value}" for name, value in summary.items()))
-        print(mistakes.to_string(index=False, max_colwidth=90))
-    else:
-        print(format_classify_report(evaluate_classify(sys.argv[1] if len(sys.argv) > 1 else "dev")))
+    print(format_classify_report(evaluate_classify(sys.argv[1] if len(sys.argv) > 1 else "dev")))

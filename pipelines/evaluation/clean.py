@@ -104,3 +104,39 @@ def format_clean_report(report: pd.DataFrame) -> str:
 
 def _pct(value: float) -> str:
     return "-" if pd.isna(value) else f"{value:.1%}"
+
+
+DEMO_FIELDS = ("weekday", "start_time", "postcode", "country", "language")
+
+
+def evaluate_demo_clean(warehouse: Path) -> pd.DataFrame:
+    """Per field, how many of the last demo night's records the demo web's truth states it for,
+    and the share the clean stage got right (postcodes compared without their L-/B-/CH- prefix)."""
+    from pipelines.evaluation.demo import cleaned_demo_night, with_truth
+
+    found = with_truth(cleaned_demo_night(warehouse), list(DEMO_FIELDS))
+    rows = []
+    for name in DEMO_FIELDS:
+        truth = _comparable(found[f"{name}_truth"]).str.replace(r"^[A-Z]{1,2}-", "", regex=True)
+        got = _comparable(found[name])
+        stated = truth != ""
+        rows.append({"field": name, "stated": int(stated.sum()),
+                     "accuracy": float((truth[stated] == got[stated]).mean()) if stated.any() else float("nan")})
+    return pd.DataFrame(rows).set_index("field")
+
+
+def _comparable(values: pd.Series) -> pd.Series:
+    """Values as text ("" when null; 1.0 and 1 alike), whatever dtype each side was read with."""
+    def text(value: object) -> str:
+        value = _normalised(value)
+        if value is None:
+            return ""
+        return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+    return values.astype("object").map(text).astype("str")
+
+
+def format_demo_clean_report(report: pd.DataFrame) -> str:
+    lines = ["Clean stage on a demo night against the demo web's truth:", f"{'field':<12}{'stated':>8}{'accuracy':>10}"]
+    lines += [f"{name:<12}{int(row['stated']):>8}{_pct(row['accuracy']):>10}" for name, row in report.iterrows()]
+    return "\n".join(lines)

@@ -163,23 +163,19 @@ def _pairs(*keys: pd.Series) -> int:
 
 def evaluate_demo_dedupe(warehouse: Path) -> DemoDedupeReport:
     """Pairwise scores of a demo night's `listing_sources` against the demo web's own truth
-    (`spiders/demo_web/truth.jsonl`: which group every published page describes)."""
+    (which group every published page describes)."""
     import duckdb
 
-    from spiders.demo_web import SITES_DIR
+    from pipelines.evaluation.demo import with_truth
 
-    truth = pd.read_json(SITES_DIR.parent / "truth.jsonl", lines=True)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         sources = con.execute("SELECT listing_id, source_id, listing_url FROM listing_sources").df()
-    split = sources["listing_url"].str.extract(r"^[a-z]+://[^/]+(?P<path>[^#]*)")
-    found = sources.assign(url_path=split["path"]).merge(
-        truth[["site", "url_path", "group", "non_group"]], left_on=["source_id", "url_path"],
-        right_on=["site", "url_path"], how="inner")
-    kinds = found.groupby("listing_id")["non_group"].nunique()
+    found = with_truth(sources, ["group", "non_group"])
+    kinds = found.groupby("listing_id")["non_group_truth"].nunique()
     return DemoDedupeReport(
-        records=len(found), true_pairs=_pairs(found["group"]), found_pairs=_pairs(found["listing_id"]),
-        true_positives=_pairs(found["group"], found["listing_id"]), clusters=found["listing_id"].nunique(),
-        true_clusters=found["group"].nunique(), mixed_with_events=int((kinds > 1).sum()),
+        records=len(found), true_pairs=_pairs(found["group_truth"]), found_pairs=_pairs(found["listing_id"]),
+        true_positives=_pairs(found["group_truth"], found["listing_id"]), clusters=found["listing_id"].nunique(),
+        true_clusters=found["group_truth"].nunique(), mixed_with_events=int((kinds > 1).sum()),
     )
 
 

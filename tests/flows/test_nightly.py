@@ -122,6 +122,20 @@ def test_the_summary_counts_unknown_filter_fields_per_source_as_the_quality_tabl
     assert any(n > 0 for counts in unknown.values() for n in counts.values()), "the demo web states not every field"
 
 
+def test_demo_night_is_cleaned_and_classified_as_the_demo_web_says(two_nights):
+    """Scored against the demo web generator's truth, which the labelled sets' hand did not write."""
+    from pipelines.evaluation.classify import evaluate_demo_web
+    from pipelines.evaluation.clean import evaluate_demo_clean
+
+    clean = evaluate_demo_clean(two_nights["first_db"])
+    assert (clean["stated"] >= 370).all(), clean
+    assert (clean.loc[["weekday", "start_time", "postcode", "country"], "accuracy"] >= 0.97).all(), clean
+    assert clean.loc["language", "accuracy"] >= 0.95, clean
+    classified = evaluate_demo_web(two_nights["first_db"])
+    assert classified["listings"] >= 390 and classified["accuracy"] >= 0.95, classified
+    assert classified["non_groups_published_as_groups"] == 0
+
+
 def test_failing_source_is_reported_and_the_others_complete(two_nights):
     summary = two_nights["first"]
     by_source = {s["source_id"]: s for s in summary["sources"]}
