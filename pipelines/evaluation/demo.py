@@ -21,8 +21,7 @@ TRUTH_PATH = SITES_DIR.parent / "truth.jsonl"
 
 def demo_truth(path: Path = TRUTH_PATH) -> pd.DataFrame:
     """One row per published page, indexed by (source id, path and query of its URL)."""
-    truth = pd.read_json(path, lines=True, dtype={"external_id": "str", "postcode": "str", "start_time": "str"},
-                         keep_default_dates=False)
+    truth = pd.read_json(path, lines=True, dtype=False)  # as written: "19:30" is a time of day, not a date
     return truth.set_index(["source_id", "url_path"])
 
 
