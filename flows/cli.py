@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from flows.prefect_env import configure as configure_prefect
+from pipelines.chunks import CHUNK_ROWS
 from pipelines.paths import DataDirUnusable, RunPaths, ensure_data_dir_usable
 
 app = typer.Typer(help="groupdir: support-group listings from association websites to a directory.", no_args_is_help=True)
@@ -31,6 +33,11 @@ def _paths(data_dir: Path | None) -> RunPaths:
     return RunPaths(data_dir) if data_dir else RunPaths.default()
 
 
+class TaskRunner(StrEnum):
+    thread = "thread"
+    dask = "dask"
+
+
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data folder (default: data/ or $GROUPDIR_DATA_DIR).")]
 
 
@@ -43,6 +50,8 @@ def run(
     removal_after: Annotated[int, typer.Option(help="Consecutive successful crawls a listing may be absent before removal.")] = 3,
     review_threshold: Annotated[float, typer.Option(help="Format confidence under which a listing waits for review.")] = 0.6,
     excel_friendly: Annotated[bool, typer.Option(help="CSV with a UTF-8 BOM and ';' separator.")] = False,
+    task_runner: Annotated[TaskRunner, typer.Option(help="dask: tasks on a local Dask cluster of --max-parallel worker processes (or $GROUPDIR_DASK_ADDRESS), docs/SCALING.md.")] = TaskRunner.thread,
+    chunk_rows: Annotated[int, typer.Option(help="Rows per clean/classify task; chunks run side by side on the dask runner.")] = CHUNK_ROWS,
     data_dir: DataDir = None,
 ) -> None:
     """Run the nightly job end to end and print its summary."""
@@ -59,9 +68,10 @@ def run(
 
     try:
         refuse_if_running(paths)
-        summary = nightly_with(max_parallel)(
+        summary = nightly_with(max_parallel, task_runner=task_runner.value)(
             profile=profile, night=night, sources=source, removal_after=removal_after,
             review_threshold=review_threshold, excel_friendly=excel_friendly, data_dir=str(paths.root),
+            chunk_rows=chunk_rows,
         )
     except RunAlreadyActive as exc:
         err.print(f"[red]refused:[/red] {exc}")

@@ -25,8 +25,9 @@ from prefect.logging import get_run_logger
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.tasks import CrawlFailed, crawl_source
+from pipelines.chunks import CHUNK_ROWS, listing_chunks, row_chunks
 from pipelines.classify import apply_corrections, classify_listings
-from pipelines.clean import clean_listings
+from pipelines.clean import CleanResult, clean_listings
 from pipelines.dedupe import dedupe_listings
 from pipelines.export import CSV_NAME, ExportError, export_listings, promote_staged, write_exports
 from pipelines.health import assess_health, key_field_coverage, unknown_by_source
@@ -46,6 +47,8 @@ from warehouse.store import Warehouse
 NIGHT_ZONE = ZoneInfo("Europe/Brussels")
 CRAWL_TIMEOUT_SECONDS = 900.0
 stage_task = task(cache_policy=NO_CACHE, persist_result=False)
+clean_chunk = stage_task(clean_listings, name="clean")
+classify_chunk = stage_task(classify_listings, name="classify")
 
 
 class NothingUsable(RuntimeError):
@@ -177,17 +180,22 @@ def nightly(
     excel_friendly: bool = False,
     replay: bool = False,
     data_dir: str | None = None,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> dict[str, Any]:
-    """One night: crawl (or replay a landed night), process, publish warehouse, export and report."""
+    """One night: crawl (or replay a landed night), process, publish warehouse, export and report.
+
+    Clean and classify run as one task per chunk of `chunk_rows` rows, side by side on the task
+    runner's workers (see `nightly_with`)."""
     paths = RunPaths(Path(data_dir)) if data_dir else RunPaths.default()
     run_id = night or tonight()
     ensure_data_dir_usable(paths)
     with exclusive_run(paths, run_id):
-        return _night(profile or active_profile(), run_id, paths, sources, removal_after, review_threshold, excel_friendly, replay)
+        return _night(profile or active_profile(), run_id, paths, sources, removal_after, review_threshold,
+                      excel_friendly, replay, chunk_rows)
 
 
 def _night(profile: str, run_id: str, paths: RunPaths, sources: list[str] | None, removal_after: int,
-           review_threshold: float, excel_friendly: bool, replay: bool) -> dict[str, Any]:
+           review_threshold: float, excel_friendly: bool, replay: bool, chunk_rows: int) -> dict[str, Any]:
     logger = get_run_logger()
     started_at = datetime.now(UTC)
     timer = StageTimer(paths.root / "run-state.json", run_id)
@@ -199,10 +207,13 @@ def _night(profile: str, run_id: str, paths: RunPaths, sources: list[str] | None
     with timer("land"):
         raw, quarantine = land(results)
     with timer("clean"):
-        cleaned = stage_task(clean_listings, name="clean")(
-            raw, today=date.fromisoformat(run_id), source_countries={s.id: s.country for s in registry})
+        countries = {s.id: s.country for s in registry}
+        futures = [clean_chunk.submit(chunk, today=date.fromisoformat(run_id), source_countries=countries)
+                   for chunk in listing_chunks(raw, chunk_rows)]
+        cleaned = CleanResult.combined([f.result() for f in futures])
     with timer("classify"):
-        classified = stage_task(classify_listings, name="classify")(cleaned.clean, threshold=review_threshold)
+        futures = [classify_chunk.submit(chunk, threshold=review_threshold) for chunk in row_chunks(cleaned.clean, chunk_rows)]
+        classified = pd.concat([f.result() for f in futures], ignore_index=True)
     quarantine = pd.concat([quarantine, cleaned.quarantine], ignore_index=True)
 
     coverage = key_field_coverage(cleaned.clean)
@@ -290,14 +301,16 @@ def stage_exports(directory: pd.DataFrame, paths: RunPaths, excel_friendly: bool
 def nightly_with(max_parallel: int = 4, task_runner: str = "thread"):
     """The nightly flow crawling up to `max_parallel` sources at once (one per site at a time).
 
-    `task_runner="dask"` runs the tasks on a Dask cluster (prefect-dask, extra `scale`; a local
-    cluster unless `GROUPDIR_DASK_ADDRESS` names a scheduler): see docs/SCALING.md.
+    `task_runner="dask"` runs the tasks on a Dask cluster (prefect-dask): a local cluster of
+    `max_parallel` single-threaded worker processes, so the chunks of clean and classify use every
+    core, unless `GROUPDIR_DASK_ADDRESS` names an existing scheduler. See docs/SCALING.md.
     """
     if task_runner == "dask":
         from prefect_dask import DaskTaskRunner
 
         address = os.environ.get("GROUPDIR_DASK_ADDRESS")
-        runner = DaskTaskRunner(address=address) if address else DaskTaskRunner(cluster_kwargs={"n_workers": max(1, max_parallel), "processes": False})
+        local = {"n_workers": max(1, max_parallel), "processes": True, "threads_per_worker": 1, "dashboard_address": None}
+        runner = DaskTaskRunner(address=address) if address else DaskTaskRunner(cluster_kwargs=local)
         return nightly.with_options(task_runner=runner)
     if task_runner != "thread":
         raise ValueError(f"unknown task runner {task_runner!r}: thread or dask")

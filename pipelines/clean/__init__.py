@@ -23,7 +23,12 @@ from pipelines.clean.schedule import known_timezone, listing_schedules
 from pipelines.clean.status import entries, statuses
 from pipelines.clean.text import as_flags, clean_text_columns, unique_map
 from schemas.clean import ORIGIN_FIELDS, TEXT_COLUMNS, CleanListing
-from schemas.quarantine import empty_quarantine, quarantine_rows, reasons_from_schema_errors
+from schemas.quarantine import (
+    combined_quarantine,
+    empty_quarantine,
+    quarantine_rows,
+    reasons_from_schema_errors,
+)
 from schemas.raw import RAW_FIELDS
 
 __all__ = ["CleanResult", "clean_listings"]
@@ -42,6 +47,14 @@ STAGE = "clean"
 class CleanResult:
     clean: pd.DataFrame  # validated by CleanListing; one row per accepted input row, in input order
     quarantine: pd.DataFrame  # schemas.quarantine columns, stage "clean"
+
+    @classmethod
+    def combined(cls, results: list[CleanResult]) -> CleanResult:
+        """One result for the chunks of one batch (`pipelines.chunks.listing_chunks`), in chunk order."""
+        if len(results) == 1:
+            return results[0]
+        kept = [r.clean for r in results if len(r.clean)] or [results[0].clean]
+        return cls(clean=pd.concat(kept, ignore_index=True), quarantine=combined_quarantine(*(r.quarantine for r in results)))
 
 
 def clean_listings(raw: pd.DataFrame, *, today: dt.date | None = None,

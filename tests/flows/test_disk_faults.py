@@ -103,7 +103,7 @@ def test_the_next_night_after_a_full_disk_succeeds(published_night):
 def test_groupdir_run_reports_a_disk_filling_up_mid_night_with_exit_3(tmp_path, monkeypatch):
     import flows.nightly
 
-    def night_that_fills_the_disk(max_parallel):
+    def night_that_fills_the_disk(max_parallel, task_runner="thread"):
         return lambda **kwargs: _disk_full()
 
     monkeypatch.setattr(flows.nightly, "nightly_with", night_that_fills_the_disk)
