@@ -19,6 +19,8 @@ from pathlib import Path
 import duckdb
 from filelock import FileLock, Timeout
 
+from pipelines.engine import bounded_duckdb
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 SCHEMA_MIGRATIONS_DDL = """
@@ -102,7 +104,7 @@ class Warehouse:
             self._discard_staging()
             if self.path.exists():
                 shutil.copyfile(self.path, self.staging_path)
-            con = duckdb.connect(str(self.staging_path))
+            con = bounded_duckdb(str(self.staging_path))
             try:
                 apply_migrations(con)
                 yield con

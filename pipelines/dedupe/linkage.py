@@ -11,7 +11,6 @@ import logging
 from collections.abc import Iterable
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 import yaml
@@ -19,6 +18,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 from splink.comparison_library import CustomComparison
+
+from pipelines.engine import bounded_duckdb
 
 DEFAULT_MATCH_PROBABILITY = 0.8
 PRIOR_MATCH_PROBABILITY = 2e-4
@@ -292,7 +293,7 @@ def scored_pairs(frame: pd.DataFrame, threshold: float) -> pd.DataFrame:
     if not has_candidate_pairs(frame):
         return empty_pairs()
     columns = list(LINK_COLUMNS) + list(BLOCKING_KEYS)
-    with duckdb.connect() as con:
+    with bounded_duckdb() as con:
         linker = Linker(DuckDBAPI(con).register(frame[columns]), settings(), log_level=None)
         predictions = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
         pairs = predictions.as_pandas_dataframe()[["record_id_l", "record_id_r", "match_probability"]]
@@ -320,7 +321,7 @@ def conflicting_pairs(frame: pd.DataFrame, edges: pd.DataFrame, allowed: pd.Data
     members = frame.loc[grouped, ["record_id", "source_id", "title_norm", "title_tokens", "out_of_scope"]]
     members = members.assign(component=labels[grouped])
     analysts = allowed[["a", "b"]].astype("str")
-    with duckdb.connect() as con:
+    with bounded_duckdb() as con:
         con.register("members", members)
         con.register("analysts", analysts)
         found = con.sql(CONFLICTS_SQL).df()
