@@ -248,7 +248,10 @@ def apply_listings(
     with registered(con, "incoming_aliases", _alias_frame(aliases)):
         _next_listings(con, night, crawled_ok, removal_after)
         _write_history(con, run_id, night)
-        con.execute("INSERT OR REPLACE INTO listings BY NAME SELECT * FROM next_listings")
+        # next_listings is the whole table after tonight, so it replaces the table: DuckDB's
+        # INSERT OR REPLACE resolves each key one by one (31 s for 740k listings against 3 s)
+        con.execute("DELETE FROM listings")
+        con.execute("INSERT INTO listings BY NAME SELECT * FROM next_listings")
         con.execute(
             "INSERT OR REPLACE INTO listing_aliases (alias_id, listing_id, reason, since) "
             "SELECT a.alias_id, a.listing_id, a.reason, "
