@@ -77,10 +77,11 @@ def _survivors(frame: pd.DataFrame) -> pd.DataFrame:
         out[column] = frame[column].to_numpy()[labelled_rows]
     out["next_occurrence"] = _earliest(frame["next_occurrence"], frame["listing_id"]).reindex(listing_ids).to_numpy()
     out["fetched_at"] = frame["fetched_at"].to_numpy()[first_rows(-fetched)]
-    by_url = frame.sort_values(["listing_id", "listing_url"]).groupby("listing_id")
+    # sort only the columns needed: sorting the whole frame moves every one of its ~80 columns
+    by_url = frame[["listing_id", "listing_url"]].sort_values(["listing_id", "listing_url"]).groupby("listing_id")
     out["source_urls"] = by_url["listing_url"].agg(" ".join).reindex(listing_ids).to_numpy()
     out["source_count"] = by_url.size().reindex(listing_ids).to_numpy()
-    hashes = frame.sort_values(["listing_id", "content_hash"]).groupby("listing_id")["content_hash"].agg("\n".join)
+    hashes = frame[["listing_id", "content_hash"]].sort_values(["listing_id", "content_hash"]).groupby("listing_id")["content_hash"].agg("\n".join)
     out["content_hash"] = [_combined_hash(h) for h in hashes.reindex(listing_ids)]
     out["listing_id"] = listing_ids
     for column in frame.columns:

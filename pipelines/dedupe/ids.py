@@ -134,8 +134,10 @@ def _previous_ids(previous_sources: pd.DataFrame | None, alias_target: dict[str,
 
 def record_match_probability(membership: pd.DataFrame, edges: pd.DataFrame) -> pd.Series:
     """Per record, its strongest kept edge inside its own cluster (NA for a record alone)."""
-    cluster = dict(zip(membership["record_id"], membership["cluster"], strict=True))
-    inside = edges[edges["a"].map(cluster).to_numpy() == edges["b"].map(cluster).to_numpy()]
+    ids = pd.Index(membership["record_id"])
+    cluster = membership["cluster"].to_numpy()
+    a, b = ids.get_indexer(edges["a"]), ids.get_indexer(edges["b"])
+    inside = edges[(a >= 0) & (b >= 0) & (cluster[a] == cluster[b])]
     both = pd.concat([inside[["a", "p"]].rename(columns={"a": "r"}), inside[["b", "p"]].rename(columns={"b": "r"})])
     best = both.groupby("r")["p"].max()
     return membership["record_id"].map(best).astype("float64").where(lambda s: ~np.isnan(s))

@@ -19,6 +19,7 @@ from scipy.sparse.csgraph import connected_components
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 from splink.comparison_library import CustomComparison
 
+from pipelines.clean.text import unique_map, unique_rows_map
 from pipelines.engine import bounded_duckdb
 
 DEFAULT_MATCH_PROBABILITY = 0.8
@@ -182,7 +183,7 @@ def title_token_sets(title_norm: pd.Series, city_norm: pd.Series | None = None) 
         kept = sorted({w for w in text.split() if w not in dropped and len(w) > 1})
         return " ".join(kept) or None
 
-    return pd.Series([tokens(t, c) for t, c in zip(title_norm, cities, strict=True)], index=title_norm.index, dtype="str")
+    return unique_rows_map(pd.DataFrame({"t": title_norm, "c": cities}), tokens).astype("str")
 
 
 def title_keys(title_norm: pd.Series) -> pd.Series:
@@ -193,7 +194,7 @@ def title_keys(title_norm: pd.Series) -> pd.Series:
         words = [w for w in text.split() if w not in STOPWORDS and len(w) > 1]
         return " ".join(words[:2]) or None
 
-    return pd.Series([key(t) for t in title_norm], index=title_norm.index, dtype="str")
+    return unique_map(title_norm, key).astype("str")
 
 
 def url_without_scheme(url: pd.Series) -> pd.Series:
