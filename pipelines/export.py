@@ -282,7 +282,7 @@ def personal_email(email: pd.Series, webmail: frozenset[str] = WEBMAIL_DOMAINS) 
     return named & parts[1].astype("str").isin(webmail).fillna(False).astype(bool)
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=262_144)
 def is_mobile(e164: str) -> bool:
     """A mobile line: phonenumbers' type for assigned numbers, `MOBILE_PREFIXES` for the rest."""
     try:
@@ -349,14 +349,22 @@ def without_private_contacts(text: pd.Series, country: pd.Series, keep: pd.Serie
 
 def _without_mobiles(value: str, region: str, keep: str) -> str:
     def replace(match: re.Match) -> str:
-        try:
-            number = phonenumbers.parse(match.group(0), region if region in ("BE", "FR", "CH", "LU") else "BE")
-        except phonenumbers.NumberParseException:
-            return match.group(0)
-        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        return REMOVED if is_mobile(e164) and e164 != keep else match.group(0)
+        e164 = _mobile_e164(match.group(0), region if region in ("BE", "FR", "CH", "LU") else "BE")
+        return REMOVED if e164 is not None and e164 != keep else match.group(0)
 
     return _PHONE_IN_TEXT.sub(replace, value)
+
+
+@lru_cache(maxsize=262_144)
+def _mobile_e164(written: str, region: str) -> str | None:
+    """The E.164 form of a number written in free text when it is a mobile line, else None (one
+    parse per spelling: an association's number recurs in many descriptions)."""
+    try:
+        number = phonenumbers.parse(written, region)
+    except phonenumbers.NumberParseException:
+        return None
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return e164 if is_mobile(e164) else None
 
 
 # --- files -----------------------------------------------------------------------------------

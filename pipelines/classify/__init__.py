@@ -69,7 +69,7 @@ def classify_listings(clean: pd.DataFrame, *, threshold: float = DEFAULT_THRESHO
     if not 0.0 <= threshold <= 1.0:
         raise ValueError(f"threshold must be within [0, 1], not {threshold}")
     taxonomy, model = load_taxonomy(), model or format_model()
-    out = clean.copy()
+    out = clean.copy(deep=False)  # copy-on-write: `clean` never changes, its columns are not duplicated
     for facet in FACETS_FROM_CLEAN:
         out[facet] = out[facet].fillna("unknown").astype("str") if facet in out.columns else "unknown"
     if out.empty:
