@@ -454,13 +454,18 @@ def listing_diff(previous: pd.DataFrame | None, current: pd.DataFrame) -> pd.Dat
     return out[list(DIFF_COLUMNS)].sort_values(["change", "listing_id"], kind="stable").reset_index(drop=True)
 
 
+JSON_ROWS_PER_WRITE = 20_000
+"""Rows serialised at a time: the whole document as one string took ~2 GB at 600k listings."""
+
+
 def _json_to(export: pd.DataFrame, path: Path) -> None:
-    body = export.to_json(orient="records", force_ascii=False, double_precision=10)
     columns = ",".join(f'"{c}"' for c in export.columns)
-    path.write_text(
-        f'{{"export_version":"{EXPORT_VERSION}","rows":{len(export)},"columns":[{columns}],"listings":{body}}}\n',
-        encoding="utf-8",
-    )
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write(f'{{"export_version":"{EXPORT_VERSION}","rows":{len(export)},"columns":[{columns}],"listings":[')
+        for start in range(0, len(export), JSON_ROWS_PER_WRITE):
+            records = export.iloc[start:start + JSON_ROWS_PER_WRITE].to_json(orient="records", force_ascii=False, double_precision=10)
+            fh.write(("," if start else "") + records[1:-1])
+        fh.write("]}\n")
     _fsync(path)
 
 
