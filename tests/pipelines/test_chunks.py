@@ -33,15 +33,21 @@ def test_repeats_of_a_listing_land_in_its_first_rows_chunk(raw_with_repeats):
     assert 1200 not in last.index
 
 
+@pytest.fixture(scope="module")
+def whole(raw_with_repeats):
+    cleaned = clean_listings(raw_with_repeats, today=TODAY)
+    return cleaned, classify_listings(cleaned.clean)
+
+
 @pytest.mark.parametrize("rows", [300, 1_000])
-def test_clean_and_classify_by_chunk_equal_the_whole_batch(raw_with_repeats, rows):
-    whole = clean_listings(raw_with_repeats, today=TODAY)
+def test_clean_and_classify_by_chunk_equal_the_whole_batch(raw_with_repeats, whole, rows):
+    cleaned, classified = whole
     chunked = CleanResult.combined([clean_listings(c, today=TODAY) for c in listing_chunks(raw_with_repeats, rows)])
-    pd.testing.assert_frame_equal(chunked.clean, whole.clean)
-    assert sorted(chunked.quarantine["reason"]) == sorted(whole.quarantine["reason"])
+    pd.testing.assert_frame_equal(chunked.clean, cleaned.clean)
+    assert sorted(chunked.quarantine["reason"]) == sorted(cleaned.quarantine["reason"])
     assert chunked.quarantine["reason"].str.startswith("duplicate record_id").sum() == 3
-    classified = pd.concat([classify_listings(c) for c in row_chunks(whole.clean, rows)], ignore_index=True)
-    pd.testing.assert_frame_equal(classified, classify_listings(whole.clean))
+    by_chunk = pd.concat([classify_listings(c) for c in row_chunks(cleaned.clean, rows)], ignore_index=True)
+    pd.testing.assert_frame_equal(by_chunk, classified)
 
 
 def test_a_batch_smaller_than_a_chunk_is_one_chunk(raw_with_repeats):
