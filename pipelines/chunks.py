@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipelines.clean import batch_record_ids
+
 CHUNK_ROWS = 100_000
 """Rows per chunk: about 150 MB of cleaned and classified frame, and a few seconds of work."""
 
@@ -17,17 +19,15 @@ CHUNK_ROWS = 100_000
 def listing_chunks(raw: pd.DataFrame, rows: int = CHUNK_ROWS) -> list[pd.DataFrame]:
     """Contiguous slices of about `rows` raw rows, every repeat of a listing in its first row's chunk.
 
-    Clean quarantines an identity's repeats within one batch (keeping its first row), so the
-    repeats must meet the first row in the same chunk; the identity is the one `record_ids`
-    builds: source, then external id, else listing URL, else the row's own id."""
+    Clean quarantines a record id's repeats within one batch (keeping its first row), so the
+    repeats must meet the first row in the same chunk."""
     if len(raw) <= rows:
         return [raw]
-    text = {c: _text(raw, c) for c in ("source_id", "external_id", "listing_url", "id")}
-    local = text["external_id"].str.strip().replace("", np.nan)
-    local = local.fillna(text["listing_url"]).fillna(text["id"])
-    identity = text["source_id"].fillna("") + "\x1f" + local.fillna("")
-    codes, _ = pd.factorize(identity)
-    first = pd.Series(np.arange(len(raw))).groupby(codes).transform("min").to_numpy()
+    codes, _ = pd.factorize(batch_record_ids(raw))
+    position = np.arange(len(raw))
+    # factorize numbers ids in order of appearance, so the k-th first appearance is id k's first row
+    firsts = np.flatnonzero(~pd.Series(codes).duplicated().to_numpy() & (codes >= 0))
+    first = np.where(codes >= 0, firsts[np.maximum(codes, 0)], position)  # a row without id stays put
     chunk_of = first // rows
     return [raw.iloc[np.flatnonzero(chunk_of == c)] for c in np.unique(chunk_of)]
 
@@ -35,9 +35,3 @@ def listing_chunks(raw: pd.DataFrame, rows: int = CHUNK_ROWS) -> list[pd.DataFra
 def row_chunks(frame: pd.DataFrame, rows: int = CHUNK_ROWS) -> list[pd.DataFrame]:
     """Contiguous slices of `rows` rows (for stages with no cross-row rule, such as classify)."""
     return [frame.iloc[i:i + rows] for i in range(0, len(frame), rows)] or [frame]
-
-
-def _text(raw: pd.DataFrame, column: str) -> pd.Series:
-    if column not in raw.columns:
-        return pd.Series(np.nan, index=raw.index, dtype="object")
-    return raw[column].astype("str").where(raw[column].notna(), np.nan)

@@ -31,7 +31,7 @@ from schemas.quarantine import (
 )
 from schemas.raw import RAW_FIELDS
 
-__all__ = ["CleanResult", "clean_listings"]
+__all__ = ["CleanResult", "batch_record_ids", "clean_listings"]
 
 DEFAULT_TIMEZONE = "Europe/Brussels"
 WINDOWS_TIMEZONES = {
@@ -110,9 +110,23 @@ def record_ids(frame: pd.DataFrame) -> pd.Series:
     return ids
 
 
+IDENTITY_FIELDS = ("source_id", "external_id", "listing_url", "id")
+
+
+def _with_file_source(frame: pd.DataFrame) -> pd.DataFrame:
+    """A row with an `id` but no source (a file of listings) belongs to the source "file"."""
+    return frame.assign(source_id=frame["source_id"].where(frame["source_id"].notna() | ~_has(frame, "id"), "file"))
+
+
+def batch_record_ids(raw: pd.DataFrame) -> pd.Series:
+    """The record id clean gives each raw row (its repeats within a batch are quarantined), by position."""
+    present = [c for c in IDENTITY_FIELDS if c in raw.columns]
+    return record_ids(_with_file_source(_with_raw_columns(raw[present])))
+
+
 def _clean_frame(frame: pd.DataFrame, today: dt.date, source_countries: Mapping[str, str]) -> CleanResult:
     reasons = pd.Series(pd.NA, index=frame.index, dtype="object")
-    frame["source_id"] = frame["source_id"].where(frame["source_id"].notna() | ~_has(frame, "id"), "file")
+    frame = _with_file_source(frame)
     frame["record_id"] = record_ids(frame)
     original = frame  # quarantine payloads show what came in, not what cleaning left of it
     frame = clean_text_columns(frame, (*TEXT_COLUMNS, "categories"))
