@@ -284,11 +284,14 @@ def personal_email(email: pd.Series, webmail: frozenset[str] = WEBMAIL_DOMAINS) 
 
 @lru_cache(maxsize=262_144)
 def is_mobile(e164: str) -> bool:
-    """A mobile line: phonenumbers' type for assigned numbers, `MOBILE_PREFIXES` for the rest."""
     try:
-        number = phonenumbers.parse(e164)
+        return _is_mobile_number(phonenumbers.parse(e164), e164)
     except phonenumbers.NumberParseException:
         return False
+
+
+def _is_mobile_number(number: phonenumbers.PhoneNumber, e164: str) -> bool:
+    """A mobile line: phonenumbers' type for assigned numbers, `MOBILE_PREFIXES` for the rest."""
     if phonenumbers.is_valid_number(number):
         return phonenumbers.number_type(number) in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.PAGER)
     return re.match(MOBILE_PREFIXES, e164) is not None
@@ -364,7 +367,7 @@ def _mobile_e164(written: str, region: str) -> str | None:
     except phonenumbers.NumberParseException:
         return None
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return e164 if is_mobile(e164) else None
+    return e164 if _is_mobile_number(number, e164) else None
 
 
 # --- files -----------------------------------------------------------------------------------
