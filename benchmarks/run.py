@@ -26,6 +26,8 @@ import psutil
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
 CHUNK_ROWS = 50_000
+NIGHT = date(2026, 12, 1)
+RUN_ID = NIGHT.isoformat()
 WORKERS = os.cpu_count() or 1
 
 
@@ -84,7 +86,7 @@ def _warm_worker() -> None:
 def _clean_chunk(chunk):
     from pipelines.clean import clean_listings
 
-    return clean_listings(chunk, today=date(2026, 12, 1))
+    return clean_listings(chunk, today=NIGHT)
 
 
 def _classify_chunk(chunk):
@@ -146,9 +148,9 @@ def bench_size(n: int, workdir: Path) -> dict:
     del classified
     wh = Warehouse(workdir / f"bench-{n}.duckdb")
     with measured("load", n, stages, rss), wh.writing() as con:
-        wl.start_run(con, "2026-12-01", started_at=pd.Timestamp.now(tz="UTC").to_pydatetime(), profile="bench")
-        wl.land_raw(con, "2026-12-01", raw)
-        wl.apply_listings(con, "2026-12-01", date(2026, 12, 1), deduped.listings, deduped.sources, deduped.aliases,
+        wl.start_run(con, RUN_ID, started_at=pd.Timestamp.now(tz="UTC").to_pydatetime(), profile="bench")
+        wl.land_raw(con, RUN_ID, raw)
+        wl.apply_listings(con, RUN_ID, NIGHT, deduped.listings, deduped.sources, deduped.aliases,
                           crawled_ok=raw["source_id"].unique().tolist())
         directory = directory_rows(con)
     listings_after_dedupe = len(deduped.listings)
