@@ -26,16 +26,36 @@ SPECIAL_COLUMNS = frozenset(
 
 
 def canonical_listings(listings: pd.DataFrame, listing_ids: pd.Series) -> pd.DataFrame:
-    """One row per listing id; `listing_ids` is aligned with `listings` (one id per record)."""
-    frame = listings.assign(listing_id=listing_ids.to_numpy())
-    sizes = frame.groupby("listing_id")["record_id"].transform("size")
-    alone, together = frame[sizes == 1], frame[sizes > 1]
-    singles = alone.assign(source_count=1, source_urls=alone["listing_url"].astype("str"))
-    merged = _survivors(together) if len(together) else singles.iloc[0:0]
-    out = pd.concat([singles, merged], ignore_index=True)
+    """One row per listing id; `listing_ids` is aligned with `listings` (one id per record).
+
+    Built column by column from row positions: at a million listings each whole-frame copy
+    (a selection, a concat, a sort) costs about 1.5 GB, and the night's memory is bounded."""
+    ids = pd.Series(listing_ids.to_numpy(), index=listings.index)
+    alone = (ids.map(ids.value_counts()) == 1).to_numpy()
+    singles, together = np.flatnonzero(alone), np.flatnonzero(~alone)
+    merged = _survivors(listings.iloc[together].assign(listing_id=ids.iloc[together].to_numpy())) if len(together) else None
+    single_parts = {
+        "listing_id": ids.iloc[singles],
+        "source_count": pd.Series(1, index=singles),
+        "source_urls": listings["listing_url"].iloc[singles].astype("str"),
+    }
+    order = _joined(single_parts["listing_id"], merged, "listing_id").sort_values(kind="stable").index.to_numpy()
+    columns = list(listings.columns) + [c for c in single_parts if c not in listings]
+    out = pd.DataFrame({
+        column: _joined(single_parts[column] if column in single_parts else listings[column].iloc[singles], merged, column)
+        .take(order).reset_index(drop=True)
+        for column in columns
+    }, copy=False)
     out["source_count"] = out["source_count"].astype("Int64")
-    columns = list(listings.columns) + [c for c in ("listing_id", "source_count", "source_urls") if c not in listings]
-    return out[columns].sort_values("listing_id", kind="stable").reset_index(drop=True)
+    return out
+
+
+def _joined(singles: pd.Series, merged: pd.DataFrame | None, column: str) -> pd.Series:
+    """A column's values for single records followed by those of merged clusters."""
+    if merged is None:
+        return singles.reset_index(drop=True)
+    rest = merged[column] if column in merged else pd.Series(pd.NA, index=merged.index, dtype=singles.dtype)
+    return pd.concat([singles, rest], ignore_index=True)
 
 
 def _survivors(frame: pd.DataFrame) -> pd.DataFrame:
@@ -77,17 +97,28 @@ def _survivors(frame: pd.DataFrame) -> pd.DataFrame:
         out[column] = frame[column].to_numpy()[labelled_rows]
     out["next_occurrence"] = _earliest(frame["next_occurrence"], frame["listing_id"]).reindex(listing_ids).to_numpy()
     out["fetched_at"] = frame["fetched_at"].to_numpy()[first_rows(-fetched)]
-    # sort only the columns needed: sorting the whole frame moves every one of its ~80 columns
-    by_url = frame[["listing_id", "listing_url"]].sort_values(["listing_id", "listing_url"]).groupby("listing_id")
-    out["source_urls"] = by_url["listing_url"].agg(" ".join).reindex(listing_ids).to_numpy()
-    out["source_count"] = by_url.size().reindex(listing_ids).to_numpy()
-    hashes = frame[["listing_id", "content_hash"]].sort_values(["listing_id", "content_hash"]).groupby("listing_id")["content_hash"].agg("\n".join)
-    out["content_hash"] = [_combined_hash(h) for h in hashes.reindex(listing_ids)]
+    urls, sizes = _sorted_and_joined(frame, "listing_url", " ")
+    out["source_urls"] = urls
+    out["source_count"] = sizes
+    out["content_hash"] = [_combined_hash(h) for h in _sorted_and_joined(frame, "content_hash", "\n")[0]]
     out["listing_id"] = listing_ids
     for column in frame.columns:
         if column in out:
             out[column] = out[column].astype(frame[column].dtype)
     return out.reset_index(drop=True)
+
+
+def _sorted_and_joined(frame: pd.DataFrame, column: str, sep: str) -> tuple[list[str], np.ndarray]:
+    """Each listing's values of `column`, sorted and joined by `sep`, and how many there are
+    (listings in sorted order, as `factorize(sort=True)` numbers them).
+
+    Sorts only the two columns it needs (sorting the frame would move all ~80), and joins slices of
+    one list: a grouped `agg(" ".join)` builds a Series per listing, 0.8 s per 100,000 records."""
+    pairs = frame[["listing_id", column]].sort_values(["listing_id", column])
+    ids, values = pairs["listing_id"].to_numpy(), pairs[column].tolist()
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    ends = np.r_[starts[1:], len(ids)]
+    return [sep.join(values[a:b]) for a, b in zip(starts, ends, strict=True)], ends - starts
 
 
 def _earliest(next_occurrence: pd.Series, listing_id: pd.Series) -> pd.Series:
