@@ -29,6 +29,7 @@ from pipelines.chunks import CHUNK_ROWS, listing_chunks, row_chunks
 from pipelines.classify import apply_corrections, classify_listings
 from pipelines.clean import CleanResult, clean_listings
 from pipelines.dedupe import dedupe_listings
+from pipelines.engine import release_freed_memory
 from pipelines.export import CSV_NAME, ExportError, export_listings, promote_staged, write_exports
 from pipelines.health import assess_health, key_field_coverage, unknown_by_source
 from pipelines.interop import write_hsds, write_jsonld
@@ -206,20 +207,28 @@ def _night(profile: str, run_id: str, paths: RunPaths, sources: list[str] | None
     crawl_summary = pd.DataFrame([r.summary() for r in results])
     with timer("land"):
         raw, quarantine = land(results)
-    with timer("clean"):
-        countries = {s.id: s.country for s in registry}
-        futures = [clean_chunk.submit(chunk, today=date.fromisoformat(run_id), source_countries=countries)
-                   for chunk in listing_chunks(raw, chunk_rows)]
-        cleaned = CleanResult.combined([f.result() for f in futures])
-    with timer("classify"):
-        futures = [classify_chunk.submit(chunk, threshold=review_threshold) for chunk in row_chunks(cleaned.clean, chunk_rows)]
-        classified = pd.concat([f.result() for f in futures], ignore_index=True)
-    quarantine = pd.concat([quarantine, cleaned.quarantine], ignore_index=True)
-
-    coverage = key_field_coverage(cleaned.clean)
-    crawl_summary["coverage"] = crawl_summary["source_id"].map(coverage)
+    raw_rows, chunks = len(raw), listing_chunks(raw, chunk_rows)
     warehouse = Warehouse(paths.warehouse)
     with warehouse.writing() as con:
+        with timer("warehouse"):  # the raw records land first, so that no later stage holds them
+            wl.start_run(con, run_id, started_at=started_at, profile=profile)
+            wl.land_raw(con, run_id, raw)
+        del raw
+        with timer("clean"):
+            countries = {s.id: s.country for s in registry}
+            futures = [clean_chunk.submit(chunk, today=date.fromisoformat(run_id), source_countries=countries) for chunk in chunks]
+            del chunks
+            cleaned = CleanResult.combined([f.result() for f in futures])
+        quarantine = pd.concat([quarantine, cleaned.quarantine], ignore_index=True)
+        coverage, quality = key_field_coverage(cleaned.clean), wl.quality_frame(cleaned.clean, quarantine)
+        with timer("classify"):
+            futures = [classify_chunk.submit(chunk, threshold=review_threshold) for chunk in row_chunks(cleaned.clean, chunk_rows)]
+            del cleaned
+            classified = pd.concat([f.result() for f in futures], ignore_index=True)
+            del futures
+        release_freed_memory()
+
+        crawl_summary["coverage"] = crawl_summary["source_id"].map(coverage)
         health = assess_health(crawl_summary, source_history(con, before_run=run_id))
         crawled_ok = health.loc[health["status"] == "ok", "source_id"].tolist()
         with timer("dedupe"):
@@ -229,16 +238,16 @@ def _night(profile: str, run_id: str, paths: RunPaths, sources: list[str] | None
                 previous_aliases=wl.previous_aliases(con),
                 overrides=wl.load_overrides(con),
             )
+            del classified
             listings = apply_corrections(deduped.listings, wl.load_corrections(con))
+        release_freed_memory()
         with timer("warehouse"):
             wl.upsert_sources(con, registry_frame(registry, profile))
-            wl.start_run(con, run_id, started_at=started_at, profile=profile)
             wl.record_source_runs(con, run_id, health)
-            wl.land_raw(con, run_id, raw)
             wl.load_quarantine(con, run_id, quarantine)
             changes = wl.apply_listings(con, run_id, date.fromisoformat(run_id), listings, deduped.sources, deduped.aliases,
                                         crawled_ok=crawled_ok, removal_after=removal_after)
-            quality = wl.record_quality(con, run_id, cleaned.clean, quarantine)
+            wl.record_quality(con, run_id, quality)
         failed = health.loc[health["status"] == "failed", "source_id"].tolist()
         usable = bool(crawled_ok) or bool(health["status"].isin(["degraded", "empty"]).any())
         with timer("snapshot"):
@@ -251,7 +260,7 @@ def _night(profile: str, run_id: str, paths: RunPaths, sources: list[str] | None
         warned = bool(failed) or len(crawled_ok) < len(health) or export_error is not None
         status = "Failed" if not usable else ("Completed with warnings" if warned else "Completed")
         summary = {
-            "run_id": run_id, "profile": profile, "status": status, "listings": len(listings), "raw": len(raw),
+            "run_id": run_id, "profile": profile, "status": status, "listings": len(listings), "raw": raw_rows,
             "quarantined": len(quarantine), "failed_sources": failed, "new": len(changes.new), "changed": len(changes.changed),
             "removed": len(changes.removed), "cancelled": len(changes.cancelled), "clusters_merged": deduped.clusters_merged,
             "records_merged": deduped.records_merged, "wire_bytes": int(crawl_summary["wire_bytes"].sum()) if len(crawl_summary) else 0,

@@ -214,12 +214,11 @@ def _failures(quarantine: pd.DataFrame, fields: list[str]) -> pd.Series:
     return counts
 
 
-def record_quality(con: duckdb.DuckDBPyConnection, run_id: str, clean: pd.DataFrame, quarantine: pd.DataFrame) -> pd.DataFrame:
-    """Store tonight's `quality_frame` and return it (the run summary reports from it)."""
-    frame = quality_frame(clean, quarantine)
+def record_quality(con: duckdb.DuckDBPyConnection, run_id: str, frame: pd.DataFrame) -> None:
+    """Store tonight's `quality_frame` (computed as soon as cleaning ends, so the cleaned frame
+    need not outlive classification)."""
     columns = ["source_id", "field", "rows", "non_null", "coverage", *[f"origin_{o}" for o in ORIGINS], "failures"]
     _replace_run_rows(con, "quality", run_id, frame, columns)
-    return frame
 
 
 # --- listings ----------------------------------------------------------------------------------

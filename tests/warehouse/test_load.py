@@ -77,7 +77,7 @@ def full_night(con, night: str, rows: list[dict], **options) -> wl.ChangeSummary
     quarantine = quarantine_rows("deuil-liege", ["start_time: str_matches (got 25:00)"])
     wl.load_quarantine(con, night, quarantine)
     changes = apply_night(con, night, rows, **options)
-    wl.record_quality(con, night, listings_frame(rows).drop(columns=["listing_id", "source_count", "source_urls"]), quarantine)
+    wl.record_quality(con, night, wl.quality_frame(listings_frame(rows).drop(columns=["listing_id", "source_count", "source_urls"]), quarantine))
     return changes
 
 
@@ -258,7 +258,7 @@ def test_quality_counts_coverage_origins_and_validation_failures_per_source_and_
     quarantine = quarantine_rows("deuil-liege", ["postcode: str_matches (got x); start_time: str_matches (got 25:00)",
                                                  "end_time: str_matches (got 99:00)"]).pipe(
         lambda q: pd.concat([q, quarantine_rows("praat-gent", ["fetch failed"])]))
-    wl.record_quality(con, N1, clean, quarantine)
+    wl.record_quality(con, N1, wl.quality_frame(clean, quarantine))
     quality = con.execute("SELECT * FROM quality WHERE run_id = ?", [N1]).df().set_index(["source_id", "field"])
     postcode = quality.loc[("deuil-liege", "postcode")]
     assert (postcode["rows"], postcode["non_null"], postcode["coverage"], postcode["failures"]) == (2, 1, 0.5, 1)
