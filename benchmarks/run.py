@@ -87,24 +87,27 @@ def _warm_worker() -> None:
     format_model()
 
 
-def _clean_chunk(chunk):
-    from pipelines.clean import clean_listings
+def _freeing(stage, *args, **kwargs):
+    """`stage(...)` in a worker, which then hands what the chunk freed back to the system (Dask's
+    workers do the same through `MALLOC_TRIM_THRESHOLD_`)."""
     from pipelines.engine import release_freed_memory
 
     try:
-        return clean_listings(chunk, today=NIGHT)
+        return stage(*args, **kwargs)
     finally:
         release_freed_memory()
+
+
+def _clean_chunk(chunk):
+    from pipelines.clean import clean_listings
+
+    return _freeing(clean_listings, chunk, today=NIGHT)
 
 
 def _classify_chunk(chunk):
     from pipelines.classify import classify_listings
-    from pipelines.engine import release_freed_memory
 
-    try:
-        return classify_listings(chunk)
-    finally:
-        release_freed_memory()
+    return _freeing(classify_listings, chunk)
 
 
 def duckdb_ingest(raw_path: Path, db_path: Path, n: int) -> dict:
