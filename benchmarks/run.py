@@ -73,11 +73,12 @@ def measured(name: str, rows: int, results: dict, rss: PeakRSS):
     rss.reset()
     started = time.perf_counter()
     yield
+    part = time.perf_counter() - started
+    note = f"  (second part: {part:.2f} s)" if name in results else ""
     before = results.get(name, {"seconds": 0.0, "peak_rss_mb": 0.0})
-    seconds = before["seconds"] + time.perf_counter() - started
-    peak = max(before["peak_rss_mb"], rss.peak_mb)
+    seconds, peak = before["seconds"] + part, max(before["peak_rss_mb"], rss.peak_mb)
     results[name] = {"seconds": round(seconds, 3), "rows_per_s": round(rows / seconds) if seconds else None, "peak_rss_mb": peak}
-    print(f"  {name:<10} {seconds:8.2f} s  {rows / seconds if seconds else 0:>12,.0f} rows/s  peak {peak:8.1f} MB", flush=True)
+    print(f"  {name:<10} {seconds:8.2f} s  {rows / seconds if seconds else 0:>12,.0f} rows/s  peak {peak:8.1f} MB{note}", flush=True)
 
 
 def _warm_worker() -> None:
