@@ -300,8 +300,7 @@ def stage_exports(directory: pd.DataFrame, paths: RunPaths, excel_friendly: bool
         export = export_listings(directory)
         write_hsds(export, staging / "hsds")
         write_jsonld(export, staging / "listings.jsonld")
-        return write_exports(export, staging, excel_friendly=excel_friendly, previous=paths.exports / CSV_NAME,
-                             validated_by_export=True), None
+        return write_exports(export, staging, excel_friendly=excel_friendly, previous=paths.exports / CSV_NAME), None
     except (ExportError, OSError) as exc:  # OSError: disk full or read-only while writing HSDS / JSON-LD
         shutil.rmtree(staging, ignore_errors=True)
         logger.error("export not published, the previous one stays: %s", exc)

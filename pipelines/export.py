@@ -473,17 +473,14 @@ def _json_to(export: pd.DataFrame, path: Path) -> None:
 
 
 def write_exports(export: pd.DataFrame, out_dir: Path, *, excel_friendly: bool = False,
-                  previous: Path | None = None, validated_by_export: bool = False) -> ExportPaths:
+                  previous: Path | None = None) -> ExportPaths:
     """listings.csv, listings.json and listings.diff.csv, swapped in only when all three are written
     and the CSV reads back whole; otherwise ExportError and the published files stay as they were.
 
     `excel_friendly`: UTF-8 BOM, ';' separator and decimal comma (Belgian and French spreadsheets).
     `previous`: the published CSV the diff compares with, when `out_dir` is a staging folder.
-    `validated_by_export`: `export` is `export_listings`' output, unchanged, so validating it again
-    would only repeat the same checks (about 5 s at 600k listings).
     """
-    if not validated_by_export:
-        export = validated(export)
+    export = validated(export)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     targets = {name: out_dir / name for name in (CSV_NAME, JSON_NAME, DIFF_NAME)}
