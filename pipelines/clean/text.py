@@ -7,6 +7,7 @@ work is vectorised pandas string methods, so a million rows stay cheap.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import ftfy
 import html_text
@@ -87,6 +88,15 @@ def clean_text_columns(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Data
 def as_flags(values: pd.Series) -> pd.Series:
     """Booleans with missing values read as False (whatever dtype pandas inferred)."""
     return values.astype("object").where(values.notna(), False).astype(bool)
+
+
+def per_distinct(series: pd.Series, func: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """`func` (vectorised, Series to Series) run over each distinct value once and taken back onto
+    the rows (nulls stay null): titles, names and cities repeat across a night, so a million rows
+    cost what their distinct values cost."""
+    codes, uniques = pd.factorize(series)
+    done = func(pd.Series(uniques, dtype=series.dtype))
+    return pd.Series(done.array.take(codes, allow_fill=True), index=series.index, name=series.name)
 
 
 def unique_map(series: pd.Series, func) -> pd.Series:

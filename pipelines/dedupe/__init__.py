@@ -21,8 +21,10 @@ from pipelines.dedupe.ids import (
 )
 from pipelines.dedupe.linkage import (
     DEFAULT_MATCH_PROBABILITY,
+    components,
     conflicting_pairs,
     constrained_clusters,
+    edges_among,
     empty_pairs,
     linkage_frame,
     scored_pairs,
@@ -60,8 +62,10 @@ def dedupe_listings(
     pairs = scored_pairs(frame, threshold) if len(records) >= 2 else empty_pairs()
     decisions = latest_overrides(overrides)
     edges, splits = edges_with_overrides(pairs, decisions)
-    apart = pd.concat([splits, conflicting_pairs(frame, edges, allowed=decisions[decisions["action"] == "link"])])
-    membership = pd.DataFrame({"record_id": record_ids, "cluster": constrained_clusters(record_ids, edges, apart)})
+    edges = edges_among(pd.Index(record_ids), edges)
+    labels = components(len(records), edges)
+    apart = pd.concat([splits, conflicting_pairs(frame, labels, allowed=decisions[decisions["action"] == "link"])])
+    membership = pd.DataFrame({"record_id": record_ids, "cluster": constrained_clusters(record_ids, edges, labels, apart)})
     listing_ids, aliases = assign_listing_ids(membership, previous_sources, previous_aliases)
 
     sources = pd.DataFrame({
@@ -69,7 +73,7 @@ def dedupe_listings(
         "record_id": record_ids,
         "source_id": records["source_id"].astype("str"),
         "listing_url": records["listing_url"].astype("str"),
-        "match_probability": record_match_probability(membership, edges),
+        "match_probability": record_match_probability(membership["cluster"], edges),
     })
     canonical = canonical_listings(records, listing_ids)
     sizes = sources["listing_id"].value_counts()

@@ -26,50 +26,63 @@ SPECIAL_COLUMNS = frozenset(
 
 
 def canonical_listings(listings: pd.DataFrame, listing_ids: pd.Series) -> pd.DataFrame:
-    """One row per listing id; `listing_ids` is aligned with `listings` (one id per record).
+    """One row per listing id, in id order; `listing_ids` is aligned with `listings` (one id per record).
 
-    Built column by column from row positions: at a million listings each whole-frame copy
-    (a selection, a concat, a sort) costs about 1.5 GB, and the night's memory is bounded."""
-    ids = pd.Series(listing_ids.to_numpy(), index=listings.index)
-    alone = (ids.map(ids.value_counts()) == 1).to_numpy()
-    singles, together = np.flatnonzero(alone), np.flatnonzero(~alone)
-    merged = _survivors(listings.iloc[together].assign(listing_id=ids.iloc[together].to_numpy())) if len(together) else None
-    single_parts = {
-        "listing_id": ids.iloc[singles],
-        "source_count": pd.Series(1, index=singles),
-        "source_urls": listings["listing_url"].iloc[singles].astype("str"),
+    Each output column is one `take` of the input column at the rows that won it: at a million
+    listings a copy of the ~80-column frame costs about 1.5 GB, and Arrow strings turned into
+    Python objects cost seconds per column."""
+    codes, ids = pd.factorize(pd.Series(listing_ids.to_numpy()), sort=True)
+    alone = np.bincount(codes, minlength=len(ids))[codes] == 1
+    together = np.flatnonzero(~alone)
+    own_row = np.full(len(ids), -1, dtype="int64")
+    own_row[codes[alone]] = np.flatnonzero(alone)  # a listing of one record shows that record
+    merged = np.unique(codes[together])
+    rows = _winning_rows(listings, together, codes[together]) if len(together) else {}
+    nobody = np.full(len(merged), -1)  # a column no rule names (an origin without its field) stays empty
+
+    def column_from(winners: np.ndarray) -> np.ndarray:
+        positions = own_row.copy()
+        positions[merged] = np.where(winners >= 0, together[winners], -1)
+        return positions
+
+    urls, sizes, hashes = [], np.ones(len(ids), dtype="int64"), []
+    if len(together):
+        urls, sizes[merged] = _sorted_and_joined(codes[together], listings["listing_url"].take(together), " ")
+        hashes = [_combined_hash(h) for h in _sorted_and_joined(codes[together], listings["content_hash"].take(together), "\n")[0]]
+    out = {
+        "listing_id": pd.array(ids, dtype="str"),
+        "source_count": pd.array(sizes, dtype="Int64"),
+        "source_urls": _per_listing(listings["listing_url"].astype("str"), own_row, merged, urls),
+        "content_hash": _per_listing(listings["content_hash"], own_row, merged, hashes),
     }
-    order = _joined(single_parts["listing_id"], merged, "listing_id").sort_values(kind="stable").index.to_numpy()
-    columns = list(listings.columns) + [c for c in single_parts if c not in listings]
-    out = pd.DataFrame({
-        column: _joined(single_parts[column] if column in single_parts else listings[column].iloc[singles], merged, column)
-        .take(order).reset_index(drop=True)
-        for column in columns
-    }, copy=False)
-    out["source_count"] = out["source_count"].astype("Int64")
-    return out
+    for column in listings.columns.difference(list(out), sort=False):
+        positions = column_from(rows.get(column, nobody))
+        out[column] = listings[column].array.take(positions, allow_fill=bool((positions < 0).any()))
+    columns = list(listings.columns) + [c for c in ("listing_id", "source_count", "source_urls") if c not in listings.columns]
+    return pd.DataFrame({column: out[column] for column in columns}, copy=False)
 
 
-def _joined(singles: pd.Series, merged: pd.DataFrame | None, column: str) -> pd.Series:
-    """A column's values for single records followed by those of merged clusters."""
-    if merged is None:
-        return singles.reset_index(drop=True)
-    rest = merged[column] if column in merged else pd.Series(pd.NA, index=merged.index, dtype=singles.dtype)
-    return pd.concat([singles, rest], ignore_index=True)
+def _per_listing(values: pd.Series, own_row: np.ndarray, merged: np.ndarray, merged_values: list) -> pd.api.extensions.ExtensionArray:
+    """One value per listing: its record's own where it has one record, else its cluster's."""
+    out = values.array.take(own_row, allow_fill=True).astype(object)
+    out[merged] = merged_values
+    return pd.array(out, dtype=values.dtype)
 
 
-def _survivors(frame: pd.DataFrame) -> pd.DataFrame:
-    """Canonical rows of clusters with two records or more (vectorised per field)."""
-    frame = frame.reset_index(drop=True)
-    codes, listing_ids = pd.factorize(frame["listing_id"], sort=True)
-    when = pd.to_datetime(frame["fetched_at"], utc=True, errors="coerce", format="mixed")
+def _winning_rows(listings: pd.DataFrame, rows: np.ndarray, codes: np.ndarray) -> dict[str, np.ndarray]:
+    """Per column, the position in `rows` (records of clusters with two records or more, `codes`
+    their cluster numbers) of the record each cluster takes it from, clusters in number order;
+    -1 where no record has it (a next session no source announces)."""
+    fetched_at = listings["fetched_at"].take(rows)
+    when = pd.to_datetime(fetched_at, utc=True, errors="coerce", format="mixed")
     # by night, not by second: records of one crawl are equally fresh, and the order a crawl yields
     # them in varies, so a finer clock would pick a different survivor on every re-run
     fetched = ((when.dt.floor("D") - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(days=1)).fillna(0).to_numpy().astype("int64")
-    completeness = frame.drop(columns=[c for c in frame.columns if c.endswith("_origin")]).notna().sum(axis=1)
-    order = np.lexsort((frame["record_id"].astype("str").to_numpy(), -fetched, -completeness.to_numpy()))
-    base_rank = np.empty(len(frame), dtype="int64")
-    base_rank[order] = np.arange(len(frame))
+    missing = {c: listings[c].isna().to_numpy()[rows] for c in listings.columns}
+    completeness = sum((~known).astype("int64") for column, known in missing.items() if not column.endswith("_origin"))
+    order = np.lexsort((listings["record_id"].astype("str").take(rows).to_numpy(), -fetched, -completeness))
+    base_rank = np.empty(len(rows), dtype="int64")
+    base_rank[order] = np.arange(len(rows))
 
     def first_rows(*keys: np.ndarray) -> np.ndarray:
         """Each cluster's first row position when its rows are ordered by `keys` (most significant first)."""
@@ -78,57 +91,45 @@ def _survivors(frame: pd.DataFrame) -> pd.DataFrame:
         return ordered[starts]
 
     def winner(column: str) -> np.ndarray:
-        origin = frame.get(f"{column}_origin")
-        rank = origin.map(ORIGIN_RANK).fillna(3).to_numpy() if origin is not None else np.zeros(len(frame))
-        return first_rows(frame[column].isna().to_numpy(), rank)
+        origin = listings.get(f"{column}_origin")
+        rank = origin.take(rows).map(ORIGIN_RANK).fillna(3).to_numpy() if origin is not None else np.zeros(len(rows))
+        return first_rows(missing[column], rank)
 
-    out = pd.DataFrame(index=pd.Index(listing_ids, name=None))
-    fields = [c for c in frame.columns if not c.endswith("_origin") and c not in SPECIAL_COLUMNS]
-    for column in fields + ["title"]:
-        rows = winner(column)
-        out[column] = frame[column].to_numpy()[rows]
-        if f"{column}_origin" in frame:
-            out[f"{column}_origin"] = frame[f"{column}_origin"].to_numpy()[rows]
-    title_rows = winner("title")
+    won: dict[str, np.ndarray] = {}
+    for column in [c for c in listings.columns if not c.endswith("_origin") and c not in SPECIAL_COLUMNS] + ["title"]:
+        won[column] = winner(column)
+        if f"{column}_origin" in listings:
+            won[f"{column}_origin"] = won[column]
     for column in TITLE_RECORD_COLUMNS[1:]:
-        out[column] = frame[column].to_numpy()[title_rows]
-    labelled_rows = first_rows(-frame["format_confidence"].astype("float64").fillna(-1).to_numpy())
-    for column in CLASSIFICATION_COLUMNS:
-        out[column] = frame[column].to_numpy()[labelled_rows]
-    out["next_occurrence"] = _earliest(frame["next_occurrence"], frame["listing_id"]).reindex(listing_ids).to_numpy()
-    out["fetched_at"] = frame["fetched_at"].to_numpy()[first_rows(-fetched)]
-    urls, sizes = _sorted_and_joined(frame, "listing_url", " ")
-    out["source_urls"] = urls
-    out["source_count"] = sizes
-    out["content_hash"] = [_combined_hash(h) for h in _sorted_and_joined(frame, "content_hash", "\n")[0]]
-    out["listing_id"] = listing_ids
-    for column in frame.columns:
-        if column in out:
-            out[column] = out[column].astype(frame[column].dtype)
-    return out.reset_index(drop=True)
+        won[column] = won["title"]
+    labelled = first_rows(-listings["format_confidence"].astype("float64").take(rows).fillna(-1).to_numpy())
+    won.update(dict.fromkeys(CLASSIFICATION_COLUMNS, labelled))
+    won["next_occurrence"] = _earliest(listings["next_occurrence"].take(rows), codes)
+    won["fetched_at"] = first_rows(-fetched)
+    return won
 
 
-def _sorted_and_joined(frame: pd.DataFrame, column: str, sep: str) -> tuple[list[str], np.ndarray]:
-    """Each listing's values of `column`, sorted and joined by `sep`, and how many there are
-    (listings in sorted order, as `factorize(sort=True)` numbers them).
+def _sorted_and_joined(codes: np.ndarray, values: pd.Series, sep: str) -> tuple[list[str], np.ndarray]:
+    """Each cluster's values, sorted and joined by `sep`, and how many there are (clusters in
+    number order).
 
     Sorts only the two columns it needs (sorting the frame would move all ~80), and joins slices of
     one list: a grouped `agg(" ".join)` builds a Series per listing, 0.8 s per 100,000 records."""
-    pairs = frame[["listing_id", column]].sort_values(["listing_id", column])
-    ids, values = pairs["listing_id"].to_numpy(), pairs[column].tolist()
+    pairs = pd.DataFrame({"code": codes, "value": values.to_numpy()}).sort_values(["code", "value"])
+    ids, values = pairs["code"].to_numpy(), pairs["value"].tolist()
     starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
     ends = np.r_[starts[1:], len(ids)]
     return [sep.join(values[a:b]) for a, b in zip(starts, ends, strict=True)], ends - starts
 
 
-def _earliest(next_occurrence: pd.Series, listing_id: pd.Series) -> pd.Series:
-    """Each cluster's earliest upcoming session, as written by its source (offsets kept)."""
-    when = pd.to_datetime(next_occurrence, utc=True, errors="coerce", format="mixed")
-    known = when.notna()
-    if not known.any():
-        return pd.Series(dtype="str")
-    rows = when[known].groupby(listing_id[known]).idxmin()
-    return pd.Series(next_occurrence.loc[rows.to_numpy()].to_numpy(), index=rows.index)
+def _earliest(next_occurrence: pd.Series, codes: np.ndarray) -> np.ndarray:
+    """Each cluster's record with the earliest upcoming session (-1 when none is known): the
+    value is kept as its source wrote it (offsets kept)."""
+    when = pd.to_datetime(next_occurrence, utc=True, errors="coerce", format="mixed").reset_index(drop=True)
+    clusters = np.unique(codes)
+    known = when.notna().to_numpy()
+    rows = when[known].groupby(codes[known]).idxmin()
+    return pd.Series(rows.to_numpy(), index=rows.index).reindex(clusters, fill_value=-1).to_numpy()
 
 
 def _combined_hash(sorted_hashes: str) -> str:

@@ -47,13 +47,14 @@ def edges_with_overrides(pairs: pd.DataFrame, decisions: pd.DataFrame) -> tuple[
         "a": pairs["record_id_l"].astype("str"), "b": pairs["record_id_r"].astype("str"),
         "p": pairs["match_probability"].astype("float64"),
     })
-    edges["a"], edges["b"] = edges[["a", "b"]].min(axis=1), edges[["a", "b"]].max(axis=1)
+    in_order = (edges["a"] <= edges["b"]).fillna(True).to_numpy()
+    edges["a"], edges["b"] = edges["a"].where(in_order, edges["b"]), edges["b"].where(in_order, edges["a"])
     links = decisions.loc[decisions["action"] == "link", ["a", "b"]].assign(p=1.0)
     splits = decisions.loc[decisions["action"] == "split", ["a", "b"]]
     edges = pd.concat([edges, links], ignore_index=True).sort_values("p", ascending=False, kind="stable")
     edges = edges.drop_duplicates(["a", "b"], keep="first")
-    split_keys = pd.MultiIndex.from_frame(splits)
-    edges = edges[~pd.MultiIndex.from_frame(edges[["a", "b"]]).isin(split_keys)]
+    if len(splits):
+        edges = edges[~pd.MultiIndex.from_frame(edges[["a", "b"]]).isin(pd.MultiIndex.from_frame(splits))]
     return edges.reset_index(drop=True), splits.reset_index(drop=True)
 
 
@@ -132,12 +133,12 @@ def _previous_ids(previous_sources: pd.DataFrame | None, alias_target: dict[str,
     return pd.DataFrame({"record_id": prev["record_id"], "previous_id": resolved.astype("str")})
 
 
-def record_match_probability(membership: pd.DataFrame, edges: pd.DataFrame) -> pd.Series:
-    """Per record, its strongest kept edge inside its own cluster (NA for a record alone)."""
-    ids = pd.Index(membership["record_id"])
-    cluster = membership["cluster"].to_numpy()
-    a, b = ids.get_indexer(edges["a"]), ids.get_indexer(edges["b"])
-    inside = edges[(a >= 0) & (b >= 0) & (cluster[a] == cluster[b])]
-    both = pd.concat([inside[["a", "p"]].rename(columns={"a": "r"}), inside[["b", "p"]].rename(columns={"b": "r"})])
-    best = both.groupby("r")["p"].max()
-    return membership["record_id"].map(best).astype("float64").where(lambda s: ~np.isnan(s))
+def record_match_probability(cluster: pd.Series, edges: pd.DataFrame) -> pd.Series:
+    """Per record, its strongest kept edge inside its own cluster (NaN for a record alone);
+    `cluster` is in record order and `edges` carry both ends' positions (`ia`, `ib`)."""
+    labels = cluster.to_numpy()
+    ia, ib, p = edges["ia"].to_numpy(), edges["ib"].to_numpy(), edges["p"].to_numpy(dtype="float64")
+    inside = labels[ia] == labels[ib]
+    best = np.full(len(labels), np.nan)
+    np.fmax.at(best, np.r_[ia[inside], ib[inside]], np.r_[p[inside], p[inside]])
+    return pd.Series(best, index=cluster.index, dtype="float64")

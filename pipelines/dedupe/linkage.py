@@ -19,7 +19,7 @@ from scipy.sparse.csgraph import connected_components
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 from splink.comparison_library import CustomComparison
 
-from pipelines.clean.text import unique_map, unique_rows_map
+from pipelines.clean.text import per_distinct, unique_map, unique_rows_map
 from pipelines.engine import bounded_duckdb
 
 DEFAULT_MATCH_PROBABILITY = 0.8
@@ -158,7 +158,11 @@ logging.getLogger("splink").setLevel(logging.WARNING)
 def folded(text: pd.Series) -> pd.Series:
     """Lower-case ASCII words separated by single spaces (NA when nothing is left), so that
     accents, case and punctuation never decide a match."""
-    s = text.astype("str").str.normalize("NFKD").str.replace(r"[\u0300-\u036f]", "", regex=True).str.lower()
+    return per_distinct(text.astype("str"), _folded)
+
+
+def _folded(text: pd.Series) -> pd.Series:
+    s = text.str.normalize("NFKD").str.replace(r"[\u0300-\u036f]", "", regex=True).str.lower()
     s = s.str.replace(r"[^0-9a-z]+", " ", regex=True).str.strip()
     return s.where(s.str.len() > 0).astype("str")
 
@@ -166,8 +170,11 @@ def folded(text: pd.Series) -> pd.Series:
 def normalised_titles(title: pd.Series) -> pd.Series:
     """Folded titles with abbreviations and fellowship names as one language-neutral word
     ("AA", "Alcoholics Anonymous" and "Anonieme Alcoholisten" all read `alcoholicsanonymous`)."""
-    expanded = title.astype("str").str.replace(_ABBREVIATION, lambda m: ABBREVIATIONS[m.group(1)], regex=True)
-    return folded(expanded).str.replace(_NAME, lambda m: _NAME_OF[m.group(1)], regex=True)
+    def normalised(titles: pd.Series) -> pd.Series:
+        expanded = titles.str.replace(_ABBREVIATION, lambda m: ABBREVIATIONS[m.group(1)], regex=True)
+        return folded(expanded).str.replace(_NAME, lambda m: _NAME_OF[m.group(1)], regex=True)
+
+    return per_distinct(title.astype("str"), normalised)
 
 
 def title_token_sets(title_norm: pd.Series, city_norm: pd.Series | None = None) -> pd.Series:
@@ -199,8 +206,11 @@ def title_keys(title_norm: pd.Series) -> pd.Series:
 
 def url_without_scheme(url: pd.Series) -> pd.Series:
     """A URL compared as people mean it: no scheme, no `www.`, no trailing slash, lower case."""
-    s = url.astype("str").str.lower().str.replace(r"^https?://(?:www\.)?", "", regex=True).str.rstrip("/")
-    return s.where(s.str.len() > 0).astype("str")
+    def bare(urls: pd.Series) -> pd.Series:
+        s = urls.str.lower().str.replace(r"^https?://(?:www\.)?", "", regex=True).str.rstrip("/")
+        return s.where(s.str.len() > 0).astype("str")
+
+    return per_distinct(url.astype("str"), bare)
 
 
 def _optional(listings: pd.DataFrame, column: str) -> pd.Series:
@@ -220,7 +230,7 @@ def linkage_frame(listings: pd.DataFrame) -> pd.DataFrame:
             "title_norm": title_norm,
             "title_tokens": title_token_sets(title_norm, city_norm),
             "title_key": title_keys(title_norm),
-            "organizer_norm": folded(organizer.str.replace(LEGAL_FORMS, " ", regex=True)),
+            "organizer_norm": per_distinct(organizer, lambda names: folded(names.str.replace(LEGAL_FORMS, " ", regex=True))),
             "weekday": pd.to_numeric(_optional(listings, "weekday"), errors="coerce").astype("Int64"),
             "start_time": start,
             "start_minutes": (pd.to_numeric(start.str.slice(0, 2), errors="coerce") * 60
@@ -250,8 +260,9 @@ def bounded_block_key(frame: pd.DataFrame, parts: Iterable[str]) -> pd.Series:
     key = columns[0]
     for column in columns[1:]:
         key = key + "|" + column
-    sizes = key.map(key.value_counts())
-    return key.where((sizes > 1) & (sizes <= MAX_BLOCK_SIZE))
+    codes, _ = pd.factorize(key)
+    sizes = np.bincount(codes[codes >= 0], minlength=1)[codes]  # a missing key (-1) is masked below
+    return key.where((codes >= 0) & (sizes > 1) & (sizes <= MAX_BLOCK_SIZE))
 
 
 def has_candidate_pairs(frame: pd.DataFrame) -> bool:
@@ -301,23 +312,28 @@ def scored_pairs(frame: pd.DataFrame, threshold: float) -> pd.DataFrame:
     return pairs.astype({"record_id_l": "str", "record_id_r": "str", "match_probability": "float64"})
 
 
-def components(ids: pd.Index, edges: pd.DataFrame) -> np.ndarray:
-    """Connected-component number of each id (scipy; edges naming unknown ids are ignored)."""
-    a, b = ids.get_indexer(edges["a"]), ids.get_indexer(edges["b"])
-    keep = (a >= 0) & (b >= 0)
-    graph = coo_matrix((np.ones(int(keep.sum())), (a[keep], b[keep])), shape=(len(ids), len(ids)))
+def edges_among(ids: pd.Index, edges: pd.DataFrame) -> pd.DataFrame:
+    """The edges (a, b, p) between tonight's records, with both ends' row positions (`ia`, `ib`):
+    looked up once, as every later step works on positions (an analyst's link may name a record
+    that is gone, and is left out)."""
+    ia, ib = ids.get_indexer(edges["a"]), ids.get_indexer(edges["b"])
+    keep = (ia >= 0) & (ib >= 0)
+    return edges.loc[keep].assign(ia=ia[keep], ib=ib[keep]).reset_index(drop=True)
+
+
+def components(n: int, edges: pd.DataFrame) -> np.ndarray:
+    """Connected-component number of each of `n` records (scipy), `edges` from `edges_among`."""
+    graph = coo_matrix((np.ones(len(edges)), (edges["ia"].to_numpy(), edges["ib"].to_numpy())), shape=(n, n))
     return connected_components(graph, directed=False)[1].astype("int64")
 
 
-def conflicting_pairs(frame: pd.DataFrame, edges: pd.DataFrame, allowed: pd.DataFrame) -> pd.DataFrame:
+def conflicting_pairs(frame: pd.DataFrame, labels: np.ndarray, allowed: pd.DataFrame) -> pd.DataFrame:
     """Pairs (a, b) that no cluster may hold, however they are linked (directly or through other
-    records), unless an analyst linked them (`allowed`):
+    records; `labels`: each record's connected component), unless an analyst linked them (`allowed`):
     - two listings of one source whose titles are unlike (`TITLES_ALIKE`): a site lists one group
       under one title, so its grief group and its gamblers' group in one room at one hour stay two;
     - a group and a non-group event (`out_of_scope`): a talk must never lend its page to a group,
       nor a group its format to a talk."""
-    ids = pd.Index(frame["record_id"])
-    labels = components(ids, edges)
     grouped = np.bincount(labels)[labels] > 1
     members = frame.loc[grouped, ["record_id", "source_id", "title_norm", "title_tokens", "out_of_scope"]]
     members = members.assign(component=labels[grouped])
@@ -330,27 +346,21 @@ def conflicting_pairs(frame: pd.DataFrame, edges: pd.DataFrame, allowed: pd.Data
 
 
 def constrained_clusters(
-    record_ids: pd.Series, edges: pd.DataFrame, cannot_link: pd.DataFrame
+    record_ids: pd.Series, edges: pd.DataFrame, labels: np.ndarray, cannot_link: pd.DataFrame
 ) -> pd.Series:
-    """Cluster number per record: connected components of `edges` (a, b, p), except that no
-    cluster may hold both records of a `cannot_link` row (a, b); such components are rebuilt
-    from their strongest edges down, skipping every edge that would join a forbidden pair, so
-    the weakest links are the ones that go."""
+    """Cluster number per record: connected components (`labels`) of `edges` (a, b, p with
+    positions, from `edges_among`), except that no cluster may hold both records of a
+    `cannot_link` row (a, b); such components are rebuilt from their strongest edges down,
+    skipping every edge that would join a forbidden pair, so the weakest links are the ones that go."""
     ids = pd.Index(record_ids.astype("str"))
-    n = len(ids)
-    a, b = ids.get_indexer(edges["a"]), ids.get_indexer(edges["b"])
-    keep = (a >= 0) & (b >= 0)
-    labels = components(ids, edges)
+    labels = labels.copy()
     ca, cb = ids.get_indexer(cannot_link["a"]), ids.get_indexer(cannot_link["b"])
     valid = (ca >= 0) & (cb >= 0)
-    conflicted = {int(labels[x]) for x, y in zip(ca[valid], cb[valid], strict=True) if labels[x] == labels[y]}
-    next_label = int(labels.max()) + 1 if n else 0
-    forbidden = {(int(x), int(y)) for x, y in zip(ca[valid], cb[valid], strict=True)} | {
-        (int(y), int(x)) for x, y in zip(ca[valid], cb[valid], strict=True)}
-    comp_all = edges.loc[keep].assign(ia=a[keep], ib=b[keep])
-    for component in sorted(conflicted):
-        members = np.flatnonzero(labels == component)
-        comp_edges = comp_all[np.isin(comp_all["ia"], members)].sort_values(["p", "a", "b"], ascending=[False, True, True])
+    ca, cb = ca[valid], cb[valid]
+    conflicted = np.unique(labels[ca][labels[ca] == labels[cb]])
+    next_label = int(labels.max()) + 1 if len(ids) else 0
+    forbidden = {(int(x), int(y)) for x, y in zip(ca, cb, strict=True)} | {(int(y), int(x)) for x, y in zip(ca, cb, strict=True)}
+    for members, comp_edges in _by_component(labels, conflicted, edges):
         groups = {int(m): {int(m)} for m in members}
         for x, y in zip(comp_edges["ia"], comp_edges["ib"], strict=True):
             gx, gy = groups[int(x)], groups[int(y)]
@@ -363,3 +373,18 @@ def constrained_clusters(
             labels[sorted(group)] = next_label
             next_label += 1
     return pd.Series(labels, index=record_ids.index, name="cluster")
+
+
+def _by_component(labels: np.ndarray, components: np.ndarray, edges: pd.DataFrame):
+    """(record positions ascending, edges strongest first) of each of `components` (sorted),
+    in one pass over the records and one over the edges rather than one per component."""
+    positions = np.flatnonzero(np.isin(labels, components))
+    positions = positions[np.argsort(labels[positions], kind="stable")]
+    edge_component = labels[edges["ia"].to_numpy()]
+    inside = np.isin(edge_component, components)
+    edges = edges[inside].assign(component=edge_component[inside])
+    edges = edges.sort_values(["component", "p", "a", "b"], ascending=[True, False, True, True])
+    record_bounds = np.searchsorted(labels[positions], components), np.searchsorted(labels[positions], components, "right")
+    edge_bounds = np.searchsorted(edges["component"].to_numpy(), components), np.searchsorted(edges["component"].to_numpy(), components, "right")
+    for k in range(len(components)):
+        yield positions[record_bounds[0][k]:record_bounds[1][k]], edges.iloc[edge_bounds[0][k]:edge_bounds[1][k]]
