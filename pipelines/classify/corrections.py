@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pipelines.clean.text import among
 from schemas.classified import (
     AUDIENCES,
     FACILITATOR_TYPES,
@@ -55,11 +56,11 @@ def apply_corrections(listings: pd.DataFrame, corrections: pd.DataFrame, *, key:
     A format correction sets `format_confidence` to 1.0; every applied correction clears
     `needs_review` and adds "analyst:<name> <field>=<value>" to `format_evidence`; `approved` =
     false holds a listing for review again. Corrections of ids not in `listings` are ignored."""
-    out = listings.copy()
     latest = latest_corrections(corrections, key)
-    if out.empty or latest.empty or key not in out.columns:
-        return out
-    latest = latest[latest[key].isin(out[key])]
+    if listings.empty or latest.empty or key not in listings.columns:
+        return listings  # nothing to apply: no copy of a night's listings (1.2 GB at a million)
+    out = listings.copy()
+    latest = latest[among(latest[key], out[key])]
     position = pd.Series(range(len(out)), index=out[key].to_numpy())
     for field, decisions in latest.groupby("field", sort=False):
         rows = position.loc[decisions[key].to_numpy()].to_numpy()
@@ -76,7 +77,7 @@ def apply_corrections(listings: pd.DataFrame, corrections: pd.DataFrame, *, key:
         out.iloc[rows, out.columns.get_loc("needs_review")] = False
     decided = latest.assign(_note=lambda f: "analyst:" + f["analyst"].astype("str") + " " + f["field"] + "=" + f["value"])
     notes_by_key = decided.groupby(key, sort=False)["_note"].agg(lambda notes: "; ".join(sorted(notes)))
-    touched = out[key].isin(notes_by_key.index)
+    touched = among(out[key], notes_by_key.index)
     notes = out.loc[touched, key].map(notes_by_key)
     out.loc[touched, "format_evidence"] = out.loc[touched, "format_evidence"].fillna("").astype("str").str.rstrip("; ") + "; " + notes
     out["needs_review"] = out["needs_review"].astype(bool)

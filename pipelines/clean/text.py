@@ -7,11 +7,14 @@ work is vectorised pandas string methods, so a million rows stay cheap.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import ftfy
 import html_text
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 MAX_LENGTHS: dict[str, int] = {
     "title": 300,
@@ -97,6 +100,15 @@ def per_distinct(series: pd.Series, func: Callable[[pd.Series], pd.Series]) -> p
     codes, uniques = pd.factorize(series)
     done = func(pd.Series(uniques, dtype=series.dtype))
     return pd.Series(done.array.take(codes, allow_fill=True), index=series.index, name=series.name)
+
+
+def among(values: pd.Series, candidates: Iterable[object]) -> np.ndarray:
+    """Whether each value (as text) is one of `candidates`; nulls are not. pyarrow's `is_in` over
+    the column: pandas' `isin` on Arrow strings converts the candidates one scalar at a time
+    (2.5 s for 740,000 listing ids)."""
+    column = pa.array(values.astype("str").array)
+    value_set = pa.array([c for c in candidates if isinstance(c, str)], type=column.type)
+    return np.asarray(pc.is_in(column, value_set=value_set).fill_null(False), dtype=bool)
 
 
 def unique_map(series: pd.Series, func) -> pd.Series:

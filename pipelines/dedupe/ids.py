@@ -11,6 +11,8 @@ import hashlib
 import numpy as np
 import pandas as pd
 
+from pipelines.clean.text import among
+
 OVERRIDE_COLUMNS = ("action", "record_id_a", "record_id_b", "analyst", "decided_at", "note")
 ALIAS_COLUMNS = ("alias_id", "listing_id", "reason")
 MERGED_REASON = "merged"
@@ -101,7 +103,7 @@ def assign_listing_ids(
     kept = heirs.sort_values(["cluster", "n", "previous_id"], ascending=[True, False, True]).drop_duplicates("cluster")
     cluster_id = pd.Series(kept["previous_id"].to_numpy(), index=kept["cluster"].to_numpy(), dtype="str")
 
-    retired = heirs[~heirs["previous_id"].isin(kept["previous_id"])]
+    retired = heirs[~among(heirs["previous_id"], kept["previous_id"])]
     new_aliases = pd.DataFrame({
         "alias_id": retired["previous_id"].to_numpy(),
         "listing_id": retired["cluster"].map(cluster_id).to_numpy(),
@@ -111,7 +113,7 @@ def assign_listing_ids(
     taken = set(previous["previous_id"]) | set(alias_target) | set(alias_target.values())
     new_founders = founders[~founders.index.isin(cluster_id.index)]
     fresh = pd.Series([listing_id_for(f) for f in new_founders], index=new_founders.index, dtype="str")
-    for cluster in fresh.index[fresh.isin(taken)]:  # rare: the founder's id is still held or retired
+    for cluster in fresh.index[among(fresh, taken)]:  # rare: the founder's id is still held or retired
         salt = 1
         while listing_id_for(new_founders[cluster], salt) in taken:
             salt += 1
@@ -119,7 +121,7 @@ def assign_listing_ids(
     cluster_id = pd.concat([cluster_id, fresh])
 
     aliases = resolved_aliases(pd.concat([old_aliases, new_aliases], ignore_index=True))
-    aliases = aliases[~aliases["alias_id"].isin(cluster_id.to_numpy())].reset_index(drop=True)
+    aliases = aliases[~among(aliases["alias_id"], cluster_id)].reset_index(drop=True)
     ids = membership["cluster"].map(cluster_id).astype("str")
     return ids.rename("listing_id"), aliases
 
