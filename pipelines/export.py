@@ -18,12 +18,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import duckdb
 import html_text
 import pandas as pd
 import pandera.errors
 import phonenumbers
 
-from pipelines.clean.text import map_unique_where
+from pipelines.clean.text import map_unique_where, per_distinct
+from pipelines.engine import memory_limit
 from schemas.export import (
     EXPORT_COLUMNS,
     EXPORT_VERSION,
@@ -189,7 +191,12 @@ def validated(export: pd.DataFrame) -> pd.DataFrame:
 
 
 def iso_dates(values: pd.Series) -> pd.Series:
-    """YYYY-MM-DD text from dates, timestamps or ISO strings (DuckDB hands back any of them)."""
+    """YYYY-MM-DD text from dates, timestamps or ISO strings (DuckDB hands back any of them); parsed
+    once per distinct value (a night's first_seen holds a few hundred dates over a million rows)."""
+    return per_distinct(values, _iso_dates)
+
+
+def _iso_dates(values: pd.Series) -> pd.Series:
     parsed = pd.to_datetime(values.astype("object"), errors="coerce", format="mixed", utc=False)
     return parsed.dt.strftime("%Y-%m-%d").astype("str")
 
@@ -277,7 +284,11 @@ def organisation_only(organizer: pd.Series) -> pd.Series:
 
 def personal_email(email: pd.Series, webmail: frozenset[str] = WEBMAIL_DOMAINS) -> pd.Series:
     """firstname.lastname@ at a private mailbox provider (True), an organisation's address (False)."""
-    parts = email.astype("str").str.lower().str.rsplit("@", n=1, expand=True).reindex(columns=[0, 1])
+    return per_distinct(email.astype("str"), lambda distinct: _personal(distinct, webmail)).fillna(False).astype(bool)
+
+
+def _personal(email: pd.Series, webmail: frozenset[str]) -> pd.Series:
+    parts = email.str.lower().str.rsplit("@", n=1, expand=True).reindex(columns=[0, 1])
     named = parts[0].astype("str").str.match(PERSONAL_LOCAL_PART).fillna(False).astype(bool)
     return named & parts[1].astype("str").isin(webmail).fillna(False).astype(bool)
 
@@ -334,20 +345,25 @@ def organisation_contacts(frame: pd.DataFrame) -> pd.DataFrame:
 
 def without_private_contacts(text: pd.Series, country: pd.Series, keep: pd.Series) -> pd.Series:
     """Mobile numbers (other than the listing's own published phone) and personal webmail
-    addresses removed from free text."""
-    text = text.astype("str")
-    webmail = "|".join(re.escape(d) for d in sorted(WEBMAIL_DOMAINS))
-    mail = rf"(?i)\b[a-z]+(?:['-][a-z]+)*[._][a-z]+(?:['-][a-z]+)*\d*@(?:{webmail})\b"
-    at = text.str.contains("@", regex=False).fillna(False).astype(bool)
-    if at.any():
-        text = text.mask(at, text[at].str.replace(mail, REMOVED, regex=True))
-    digits = text.str.contains(r"\d[\d .\/()\-]{6,}\d", regex=True).fillna(False).astype(bool)
+    addresses removed from free text (descriptions repeat: each distinct one is searched once)."""
+    text = per_distinct(text.astype("str"), _without_personal_mail)
+    digits = per_distinct(text, lambda distinct: distinct.str.contains(r"\d[\d .\/()\-]{6,}\d", regex=True))
+    digits = digits.fillna(False).astype(bool)
     if not digits.any():
         return text
     region = country.astype("str").fillna("BE")
     keys = list(zip(text[digits], region[digits], keep.astype("str")[digits].fillna(""), strict=True))
     mapping = {k: _without_mobiles(*k) for k in dict.fromkeys(keys)}
     return text.mask(digits, pd.Series([mapping[k] for k in keys], index=text[digits].index, dtype="str"))
+
+
+_PERSONAL_MAIL = (rf"(?i)\b[a-z]+(?:['-][a-z]+)*[._][a-z]+(?:['-][a-z]+)*\d*@"
+                  rf"(?:{'|'.join(re.escape(d) for d in sorted(WEBMAIL_DOMAINS))})\b")
+
+
+def _without_personal_mail(text: pd.Series) -> pd.Series:
+    at = text.str.contains("@", regex=False).fillna(False).astype(bool)
+    return text.mask(at, text[at].str.replace(_PERSONAL_MAIL, REMOVED, regex=True)) if at.any() else text
 
 
 def _without_mobiles(value: str, region: str, keep: str) -> str:
@@ -397,11 +413,60 @@ def fsync_dir(folder: Path) -> None:
 
 
 def _csv_to(frame: pd.DataFrame, path: Path, *, sep: str = ",", bom: bool = False) -> None:
-    frame.to_csv(
-        path, index=False, sep=sep, decimal="," if sep == ";" else ".", encoding="utf-8-sig" if bom else "utf-8",
-        quoting=csv.QUOTE_MINIMAL, doublequote=True, lineterminator="\r\n",
-    )
+    """RFC 4180 with CRLF, fields quoted only where needed, nulls and empty text as empty fields.
+
+    Frames of text and numbers go through DuckDB's writer (the same bytes as pandas' `to_csv`, at
+    a sixth of its time: 2 s instead of 11 s for 600,000 listings); anything else through pandas."""
+    if len(frame.columns) and all(_duckdb_writes_as_pandas(frame[c]) for c in frame.columns):
+        _duckdb_csv_to(frame, path, sep=sep, bom=bom)
+    else:
+        frame.to_csv(
+            path, index=False, sep=sep, decimal="," if sep == ";" else ".", encoding="utf-8-sig" if bom else "utf-8",
+            quoting=csv.QUOTE_MINIMAL, doublequote=True, lineterminator="\r\n",
+        )
     _fsync(path)
+
+
+def _duckdb_writes_as_pandas(column: pd.Series) -> bool:
+    return (pd.api.types.is_string_dtype(column.dtype) and not pd.api.types.is_object_dtype(column.dtype)) or (
+        pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype))
+
+
+def _duckdb_csv_to(frame: pd.DataFrame, path: Path, *, sep: str, bom: bool) -> None:
+    """Where DuckDB's defaults differ from pandas', the cells are given as pandas writes them: empty
+    text as null (DuckDB quotes ""), decimal-comma numbers as text; no comment character (DuckDB
+    quotes a leading '#'); the BOM is written first and DuckDB appends nothing else to the file."""
+    cells = frame.assign(**{
+        c: _decimal_comma(frame[c]) if sep == ";" and pd.api.types.is_float_dtype(frame[c].dtype)
+        else frame[c].mask(frame[c].eq("")) if pd.api.types.is_string_dtype(frame[c].dtype) else frame[c]
+        for c in frame.columns
+    })
+    _duckdb_copy(cells, path, f"FORMAT csv, HEADER, DELIMITER '{sep}', QUOTE '\"', ESCAPE '\"', NEW_LINE '\\r\\n', COMMENT ''")
+    if bom:
+        _wrap(path, "\ufeff".encode())
+
+
+def _decimal_comma(values: pd.Series) -> pd.Series:
+    """Floats as pandas writes them with decimal="," (shortest round-trip text, comma for point)."""
+    text = pd.Series(values.to_numpy().astype(str), index=values.index, dtype="str").str.replace(".", ",", regex=False)
+    return text.mask(values.isna())
+
+
+def _wrap(path: Path, head: bytes, tail: bytes = b"") -> None:
+    """`head` + the file + `tail` in place of the file (DuckDB writes a file whole, never appends)."""
+    with temporary_sibling(path) as tmp:
+        with tmp.open("wb") as out, path.open("rb") as body:
+            out.write(head)
+            shutil.copyfileobj(body, out, 16 * 1024 * 1024)
+            out.write(tail)
+        os.replace(tmp, path)
+
+
+def _duckdb_copy(frame: pd.DataFrame, path: Path, options: str) -> None:
+    """`frame`'s rows, in order, written by DuckDB's COPY with `options` (ours, never web text)."""
+    with duckdb.connect(config={"memory_limit": memory_limit()}) as con:
+        con.register("frame", frame)
+        con.execute(f"COPY frame TO '{str(path).replace(chr(39), chr(39) * 2)}' ({options})")
 
 
 def write_csv_atomic(frame: pd.DataFrame, path: Path, *, sep: str = ",", bom: bool = False) -> Path:
@@ -427,7 +492,7 @@ def read_published(path: Path) -> pd.DataFrame | None:
     with path.open(encoding="utf-8-sig", newline="") as fh:
         header = fh.readline()
     sep = ";" if header.startswith("listing_id;") else ","
-    frame = pd.read_csv(path, sep=sep, dtype="str", keep_default_na=False, encoding="utf-8-sig")
+    frame = pd.read_csv(path, sep=sep, dtype="str", keep_default_na=False, encoding="utf-8-sig", engine="pyarrow")
     if sep == ";":
         numeric = [c for c in NUMERIC_COLUMNS if c in frame.columns]
         frame[numeric] = frame[numeric].apply(lambda col: col.str.replace(",", ".", regex=False))
@@ -457,18 +522,13 @@ def listing_diff(previous: pd.DataFrame | None, current: pd.DataFrame) -> pd.Dat
     return out[list(DIFF_COLUMNS)].sort_values(["change", "listing_id"], kind="stable").reset_index(drop=True)
 
 
-JSON_ROWS_PER_WRITE = 20_000
-"""Rows serialised at a time: the whole document as one string took ~2 GB at 600k listings."""
-
-
 def _json_to(export: pd.DataFrame, path: Path) -> None:
+    """The rows as a JSON array by DuckDB's writer (4 s for 600,000 listings; pandas' `to_json`, in
+    slices to bound its memory, took 11 s), inside the document's header object."""
+    _duckdb_copy(export, path, "FORMAT json, ARRAY true")
     columns = ",".join(f'"{c}"' for c in export.columns)
-    with path.open("w", encoding="utf-8") as fh:
-        fh.write(f'{{"export_version":"{EXPORT_VERSION}","rows":{len(export)},"columns":[{columns}],"listings":[')
-        for start in range(0, len(export), JSON_ROWS_PER_WRITE):
-            records = export.iloc[start:start + JSON_ROWS_PER_WRITE].to_json(orient="records", force_ascii=False, double_precision=10)
-            fh.write(("," if start else "") + records[1:-1])
-        fh.write("]}\n")
+    head = f'{{"export_version":"{EXPORT_VERSION}","rows":{len(export)},"columns":[{columns}],"listings":'
+    _wrap(path, head.encode(), b"}\n")
     _fsync(path)
 
 

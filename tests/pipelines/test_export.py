@@ -12,6 +12,7 @@ import pytest
 
 from pipelines.export import (
     ExportError,
+    _csv_to,
     export_listings,
     neutralise_formulas,
     organisation_only,
@@ -302,3 +303,40 @@ def test_empty_directory_exports_a_header_only_csv(tmp_path):
     paths = write_exports(export_listings(directory(directory_row(1)).iloc[0:0]), tmp_path)
     assert paths.csv.read_text(encoding="utf-8").strip() == ",".join(PINNED_COLUMNS)
     assert paths.rows == 0
+
+
+AWKWARD_CELLS = ["plain", "", None, " lead", "trail ", 'q"uote', "com,ma", "semi;colon", "nl\nx", "cr\rx", "tab\tx",
+                 "'=1", "é ü €", "#hash", "\\back"]
+
+
+def awkward_frame() -> pd.DataFrame:
+    n = len(AWKWARD_CELLS)
+    return pd.DataFrame({
+        "text": pd.Series(AWKWARD_CELLS, dtype="str"),
+        "real": [1.0, 0.1 + 0.2, float("nan"), 1e-7, 1e20, 50.8503, -4.35, 12345678.9, 5.0, 0.0, -0.0, 1 / 3, 2.5e-5,
+                 float("inf"), 1e16][:n],
+        "count": pd.array([1, None, 3, 0, -5, 10**12, *range(7, 16)][:n], dtype="Int64"),
+    })
+
+
+@pytest.mark.parametrize(("sep", "bom"), [(",", False), (";", True), (";", False)])
+def test_csv_bytes_are_those_of_the_csv_module_with_minimal_quoting(tmp_path, sep, bom):
+    """The writer behind every CSV (DuckDB's, for speed) must not move a byte of the contract:
+    quotes only where needed, empty and null cells alike, CRLF, decimal comma with ';'."""
+    frame = awkward_frame()
+    frame.to_csv(tmp_path / "reference.csv", index=False, sep=sep, decimal="," if sep == ";" else ".",
+                 encoding="utf-8-sig" if bom else "utf-8", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    _csv_to(frame, tmp_path / "written.csv", sep=sep, bom=bom)
+    assert (tmp_path / "written.csv").read_bytes() == (tmp_path / "reference.csv").read_bytes()
+
+
+def test_json_document_holds_every_row_in_order_with_nulls(tmp_path):
+    export = export_listings(directory(directory_row(2), directory_row(1, title='Groupe "Entre nous" / é\\', latitude=None)))
+    paths = write_exports(export, tmp_path)
+    document = json.loads(paths.json.read_text(encoding="utf-8"))
+    assert (document["export_version"], document["rows"], document["columns"]) == (EXPORT_VERSION, 2, PINNED_COLUMNS)
+    assert [row["listing_id"] for row in document["listings"]] == ["gd_000000000001", "gd_000000000002"]
+    first = document["listings"][0]
+    assert list(first) == PINNED_COLUMNS
+    assert (first["title"], first["latitude"], first["longitude"]) == ('Groupe "Entre nous" / é\\', None, 5.5797)
+    assert isinstance(first["weekday"], int) and first["weekday"] == export.loc[0, "weekday"]
