@@ -17,7 +17,7 @@ import pandas as pd
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from pipelines.clean.text import unique_map, unique_rows_map
+from pipelines.clean.text import per_distinct, unique_map, unique_rows_map
 
 DEFAULT_REGION = "BE"
 E164 = re.compile(r"\+[1-9]\d{5,14}")
@@ -95,18 +95,19 @@ def _first_known(*columns: tuple[pd.Series, str]) -> tuple[pd.Series, pd.Series]
 
 def _first_read(texts: pd.Series, hint: str, candidate: re.Pattern, func, *extra: pd.Series) -> pd.Series:
     """Per row, the first of its `candidate` substrings that `func(candidate, *extra)` reads
-    (null when none does); each distinct (candidate, extra…) is read once. `hint` (a regex every
+    (null when none does), searched once per distinct (text, extra…); `hint` (a regex every
     candidate contains, simple enough for RE2 over the whole column) skips the other rows."""
     result = pd.Series(pd.NA, index=texts.index, dtype="str")
     text = texts.astype("str")
-    text = text[text.str.contains(hint, regex=True).fillna(False).astype(bool)]
-    found = text.str.findall(candidate).explode().dropna()
-    if found.empty:
+    hinted = text.str.contains(hint, regex=True).fillna(False).astype(bool)
+    if not hinted.any():
         return result
-    keys = pd.DataFrame({"text": found, **{f"extra{i}": e.reindex(found.index) for i, e in enumerate(extra)}})
-    read = unique_rows_map(keys.reset_index(drop=True), func).set_axis(found.index).dropna()
-    first = read[~read.index.duplicated(keep="first")]
-    return result.fillna(first).astype("str")
+    keys = pd.DataFrame({"text": text[hinted], **{f"extra{i}": e[hinted] for i, e in enumerate(extra)}})
+
+    def first(value: str, *more: object) -> str | None:
+        return next((read for found in candidate.findall(value) if (read := func(found, *more)) is not None), None)
+
+    return result.mask(hinted, unique_rows_map(keys, first)).astype("str")
 
 
 def _phones(texts: pd.Series, region: pd.Series) -> pd.Series:
@@ -114,9 +115,14 @@ def _phones(texts: pd.Series, region: pd.Series) -> pd.Series:
 
 
 def _emails(texts: pd.Series) -> pd.Series:
-    plain = texts.astype("str").str.replace("mailto:", " ", regex=False)
-    plain = plain.str.replace(_OBFUSCATED_AT, "@", regex=True).str.replace(_OBFUSCATED_DOT, ".", regex=True)
-    return _first_read(plain, "@", EMAIL_CANDIDATE, email_address)
+    return _first_read(per_distinct(texts.astype("str"), _deobfuscated), "@", EMAIL_CANDIDATE, email_address)
+
+
+def _deobfuscated(texts: pd.Series) -> pd.Series:
+    """"name [at] site [dot] org" as an address; the patterns as text so that pyarrow's RE2 runs them."""
+    plain = texts.str.replace("mailto:", " ", regex=False)
+    return plain.str.replace(f"(?i){_OBFUSCATED_AT.pattern}", "@", regex=True).str.replace(
+        f"(?i){_OBFUSCATED_DOT.pattern}", ".", regex=True)
 
 
 def listing_contacts(frame: pd.DataFrame, country: pd.Series) -> pd.DataFrame:

@@ -80,11 +80,13 @@ def clean_text_column(series: pd.Series, max_length: int = DEFAULT_MAX_LENGTH) -
 
 
 def clean_text_columns(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
-    """`frame` with each of `columns` cleaned (columns it lacks are left absent)."""
+    """`frame` with each of `columns` cleaned (columns it lacks are left absent), each distinct text
+    once: a feed repeats its descriptions and organisers across its meetings."""
     out = frame.copy()
     for column in columns:
         if column in out.columns:
-            out[column] = clean_text_column(out[column], MAX_LENGTHS.get(column, DEFAULT_MAX_LENGTH))
+            limit = MAX_LENGTHS.get(column, DEFAULT_MAX_LENGTH)
+            out[column] = per_distinct(out[column], lambda distinct, limit=limit: clean_text_column(distinct, limit))
     return out
 
 
