@@ -80,9 +80,8 @@ def _with_raw_columns(raw: pd.DataFrame) -> pd.DataFrame:
     for name in RAW_FIELDS:
         if name not in frame.columns:
             frame[name] = pd.Series(pd.NA, index=frame.index, dtype="str")
-        else:
-            column = frame[name]
-            frame[name] = column.astype("object").map(_as_text, na_action="ignore").astype("str")
+        elif frame[name].dtype != "str":  # text already (the landing's validation gives text)
+            frame[name] = frame[name].astype("object").map(_as_text, na_action="ignore").astype("str")
     return frame
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipelines.clean.text import as_flags, matches, unique_map
+from pipelines.clean.text import among, as_flags, matches, unique_map
 
 DATA_DIR = Path(__file__).with_name("data")
 DEFAULT_TIMEZONES = {"BE": "Europe/Brussels", "FR": "Europe/Paris", "CH": "Europe/Zurich", "LU": "Europe/Luxembourg"}
@@ -214,7 +214,7 @@ def listing_places(frame: pd.DataFrame, source_country: pd.Series | None = None)
     idx = frame.index
     location = frame["location_text"].astype("str")
     parsed = {v: parse_address(v) for v in pd.unique(location.dropna())}
-    fallback_text = frame["description"].astype("str").where(location.isna() | ~location.isin([k for k, v in parsed.items() if v[1]]))
+    fallback_text = frame["description"].astype("str").where(location.isna() | ~among(location, [k for k, v in parsed.items() if v[1]]))
     fallback_text = fallback_text.str.extract(r"((?:,|:|\s[-–]|\bà|\bin|\bte)\s+(?:(?:B|F|L|CH)-)?\d{4,5}\s+[A-ZÀ-Ý][^,;()\n.]{1,40})", expand=False)
     parsed.update({v: parse_address(re.sub(r"^(?:,|:|[-–]|à|in|te)\s+", "", v.strip())) for v in pd.unique(fallback_text.dropna()) if v not in parsed})
     source = location.where(as_flags(location.map(lambda v: bool(parsed.get(v, (None, None))[1]), na_action="ignore")), fallback_text)
