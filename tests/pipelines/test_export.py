@@ -14,6 +14,7 @@ from pipelines.export import (
     ExportError,
     _csv_to,
     export_listings,
+    is_mobile,
     neutralise_formulas,
     organisation_only,
     personal_email,
@@ -340,3 +341,12 @@ def test_json_document_holds_every_row_in_order_with_nulls(tmp_path):
     assert list(first) == PINNED_COLUMNS
     assert (first["title"], first["latitude"], first["longitude"]) == ('Groupe "Entre nous" / é\\', None, 5.5797)
     assert isinstance(first["weekday"], int) and first["weekday"] == export.loc[0, "weekday"]
+
+
+@pytest.mark.parametrize(("e164", "mobile_line"), [
+    ("+32470123456", True), ("+3242000901", False), ("+33612345678", True), ("+33142345678", False),
+    ("+41791234567", True), ("+41221234567", False), ("+352621123456", True), ("+35226123456", False),
+    ("+390612345678", False), ("+393123456789", True),  # outside the four countries: parsed (Italy keeps its 0)
+])
+def test_mobile_lines_are_told_from_fixed_ones_in_and_outside_the_four_countries(e164, mobile_line):
+    assert is_mobile(e164) is mobile_line
