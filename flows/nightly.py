@@ -245,8 +245,16 @@ def _night(profile: str, run_id: str, paths: RunPaths, sources: list[str] | None
             wl.upsert_sources(con, registry_frame(registry, profile))
             wl.record_source_runs(con, run_id, health)
             wl.load_quarantine(con, run_id, quarantine)
-            changes = wl.apply_listings(con, run_id, date.fromisoformat(run_id), listings, deduped.sources, deduped.aliases,
-                                        crawled_ok=crawled_ok, removal_after=removal_after)
+            seen = wl.stage_listings(con, listings)
+            formats = listings.loc[listings["format"].notna(), "format"].value_counts().to_dict()
+            needs_review = int(listings["needs_review"].sum()) if len(listings) else 0
+            sources_of, aliases = deduped.sources, deduped.aliases
+            merged = {"clusters_merged": deduped.clusters_merged, "records_merged": deduped.records_merged}
+            del listings, deduped  # staged: the frame goes before the load's heavy statements
+            release_freed_memory()
+            changes = wl.apply_staged_listings(con, run_id, date.fromisoformat(run_id), sources_of, aliases,
+                                               crawled_ok=crawled_ok, removal_after=removal_after)
+            del sources_of, aliases
             wl.record_quality(con, run_id, quality)
         failed = health.loc[health["status"] == "failed", "source_id"].tolist()
         usable = bool(crawled_ok) or bool(health["status"].isin(["degraded", "empty"]).any())
@@ -260,10 +268,9 @@ def _night(profile: str, run_id: str, paths: RunPaths, sources: list[str] | None
         warned = bool(failed) or len(crawled_ok) < len(health) or export_error is not None
         status = "Failed" if not usable else ("Completed with warnings" if warned else "Completed")
         summary = {
-            "run_id": run_id, "profile": profile, "status": status, "listings": len(listings), "raw": raw_rows,
+            "run_id": run_id, "profile": profile, "status": status, "listings": seen, "raw": raw_rows,
             "quarantined": len(quarantine), "failed_sources": failed, "new": len(changes.new), "changed": len(changes.changed),
-            "removed": len(changes.removed), "cancelled": len(changes.cancelled), "clusters_merged": deduped.clusters_merged,
-            "records_merged": deduped.records_merged, "wire_bytes": int(crawl_summary["wire_bytes"].sum()) if len(crawl_summary) else 0,
+            "removed": len(changes.removed), "cancelled": len(changes.cancelled), **merged, "wire_bytes": int(crawl_summary["wire_bytes"].sum()) if len(crawl_summary) else 0,
             "exported_rows": exported.rows if exported else 0, "export_error": export_error,
             "unknown": unknown_by_source(quality),
         }
@@ -273,13 +280,13 @@ def _night(profile: str, run_id: str, paths: RunPaths, sources: list[str] | None
     summary.update(
         stage_seconds=timer.seconds,
         sources=health.astype("object").where(health.notna(), None).to_dict("records"),
-        formats=listings.loc[listings["format"].notna(), "format"].value_counts().to_dict(),
-        needs_review=int(listings["needs_review"].sum()) if len(listings) else 0,
+        formats=formats,
+        needs_review=needs_review,
         paths={"warehouse": str(paths.warehouse), "export": str(paths.exports / CSV_NAME) if exported else None},
     )
     with warehouse.reader() as con:
         report = run_report(con, run_id, stage_seconds=timer.seconds, exported_rows=summary["exported_rows"],
-                            clusters_merged=deduped.clusters_merged, records_merged=deduped.records_merged)
+                            **merged)
     summary["paths"]["report"] = str(write_report(report, paths.reports))
     create_markdown_artifact(key="groupdir-run-report", markdown=_markdown(report), description=f"groupdir night {run_id}")
     timer.mark("finished")

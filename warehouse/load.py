@@ -19,6 +19,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from schemas.classified import AUDIENCES, FACILITATOR_TYPES, FORMATS, TOPICS, slug_list_pattern
 from schemas.clean import ATTENDANCES, ENTRIES, ORIGIN_FIELDS, ORIGINS, RHYTHMS, CleanListing
@@ -35,7 +36,7 @@ UNHASHED_COLUMNS = frozenset({"listing_id", "next_occurrence", "fetched_at", "co
 """Bookkeeping and provenance: they move without the published listing changing."""
 HASHED_COLUMNS = tuple(c for c in CONTENT_COLUMNS if c not in UNHASHED_COLUMNS)
 STATE_TABLES = ("listings", "listing_sources", "listing_aliases")
-"""What apply_listings changes in place; `rerun.<table>` keeps them as the latest night found them."""
+"""What apply_staged_listings changes in place; `rerun.<table>` keeps them as the latest night found them."""
 SOURCE_COLUMNS = ("source_id", "name", "organisation", "country", "languages", "adapter", "start_urls", "enabled", "contact", "profile")
 SOURCE_RUN_COLUMNS = (
     "source_id", "status", "started_at", "finished_at", "pages", "wire_bytes", "http_errors", "seconds", "items",
@@ -224,26 +225,38 @@ def record_quality(con: duckdb.DuckDBPyConnection, run_id: str, frame: pd.DataFr
 # --- listings ----------------------------------------------------------------------------------
 
 
-def apply_listings(
+def stage_listings(con: duckdb.DuckDBPyConnection, listings: pd.DataFrame) -> int:
+    """Tonight's listings copied into the connection's staging table; their count.
+
+    Staging comes first so that the caller can let the frame go (1.2 GB at a million listings)
+    before `apply_staged_listings` runs the statements that need DuckDB's memory."""
+    if listings["listing_id"].duplicated().any():
+        raise ValueError("listing_id must be unique in a night's listings")
+    _stage_listings(con, listings)
+    return len(listings)
+
+
+def apply_staged_listings(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
     night: date,
-    listings: pd.DataFrame,
     sources: pd.DataFrame,
     aliases: pd.DataFrame,
     *,
     crawled_ok: Collection[str],
     removal_after: int = 3,
 ) -> ChangeSummary:
-    """Bring `listings`, `listing_sources`, `listing_aliases` and `listing_history` to tonight.
+    """Bring `listings`, `listing_sources`, `listing_aliases` and `listing_history` to tonight,
+    from the listings `stage_listings` staged on this connection.
 
     A listing missing tonight counts a missed crawl only when every source that supplied it
     crawled successfully (`crawled_ok`); after `removal_after` such nights it is `removed`.
     A listing id retired into another (an alias) is removed at once. Rows are never deleted."""
-    if listings["listing_id"].duplicated().any():
-        raise ValueError("listing_id must be unique in a night's listings")
+    staged = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'incoming_listings' AND temporary").fetchall()[0][0]
+    if not staged:
+        raise ValueError("no listings staged on this connection: call stage_listings first")
+    seen = con.execute("SELECT count(*) FROM incoming_listings").fetchall()[0][0]
     _start_from_state_before(con, run_id, night)
-    _stage_listings(con, listings)
     with registered(con, "incoming_aliases", _alias_frame(aliases)):
         _next_listings(con, night, crawled_ok, removal_after)
         _write_history(con, run_id, night)
@@ -262,7 +275,7 @@ def apply_listings(
     con.execute("INSERT INTO rerun.applied VALUES (?, ?)", [run_id, night])
     for table in ("incoming_listings", "next_listings", "changed_listings", "first_attempt"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
-    return change_summary(con, run_id, seen=len(listings))
+    return change_summary(con, run_id, seen=seen)
 
 
 def _replace_contents(con: duckdb.DuckDBPyConnection, table: str, source: str) -> None:
@@ -303,16 +316,26 @@ def _start_from_state_before(con: duckdb.DuckDBPyConnection, run_id: str, night:
 
 
 def _stage_listings(con: duckdb.DuckDBPyConnection, listings: pd.DataFrame) -> None:
-    """Tonight's listings in the warehouse's column types, with row_hash and lifecycle status."""
-    frame = listings.rename(columns=RENAMED)
-    columns = ", ".join(map(q, CONTENT_COLUMNS))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE incoming_listings AS SELECT {columns} FROM listings WITH NO DATA")  # noqa: S608
-    _insert_frame(con, "incoming_listings", frame, CONTENT_COLUMNS, {})
+    """Tonight's listings in the warehouse's column types, with row_hash and lifecycle status, in one
+    statement: the cast rows stream into the hash, so DuckDB holds a single copy of the night.
+    The raw fields under a renamed column's new name (clean passes `event_status` through) give
+    way to the cleaned column."""
+    frame = listings.drop(columns=[c for c in RENAMED.values() if c in listings.columns]).rename(columns=RENAMED)
+    types = dict(con.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = 'listings'"
+    ).fetchall())
+    typed = ", ".join(
+        f"CAST({q(c)} AS {types[c]}) AS {q(c)}" if c in frame.columns else f"CAST(NULL AS {types[c]}) AS {q(c)}"
+        for c in CONTENT_COLUMNS
+    )
     hashed = ", ".join(f"'{c}': {q(c)}" for c in HASHED_COLUMNS)
     lifecycle = "CASE WHEN event_status = 'cancelled' THEN 'cancelled' ELSE 'active' END"
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE incoming_listings AS SELECT *, md5(to_json({{{hashed}}})) AS row_hash, {lifecycle} AS status FROM incoming_listings"  # noqa: S608
-    )
+    present = [c for c in CONTENT_COLUMNS if c in frame.columns]
+    with registered(con, "incoming_frame", pa.Table.from_pandas(frame[present], preserve_index=False)):
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE incoming_listings AS SELECT *, md5(to_json({{{hashed}}})) AS row_hash, "  # noqa: S608
+            f"{lifecycle} AS status FROM (SELECT {typed} FROM incoming_frame)"
+        )
 
 
 def _next_listings(con: duckdb.DuckDBPyConnection, night: date, crawled_ok: Collection[str], removal_after: int) -> None:

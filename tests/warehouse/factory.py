@@ -68,8 +68,10 @@ def apply_night(con: duckdb.DuckDBPyConnection, night: str, rows: list[dict], *,
     listings = listings_frame(rows)
     started = datetime.fromisoformat(f"{night}T03:00:00+00:00")
     wl.start_run(con, night, started_at=started, profile="test")
-    changes = wl.apply_listings(con, night, date.fromisoformat(night), listings, sources_frame(listings),
-                                no_aliases() if aliases is None else aliases, crawled_ok=crawled_ok, removal_after=removal_after)
+    wl.stage_listings(con, listings)
+    changes = wl.apply_staged_listings(con, night, date.fromisoformat(night), sources_frame(listings),
+                                       no_aliases() if aliases is None else aliases, crawled_ok=crawled_ok,
+                                       removal_after=removal_after)
     wl.finish_run(con, night, finished_at=started.replace(hour=4), status="Completed", summary={"listings": len(listings)})
     return changes
 

@@ -181,7 +181,8 @@ def test_a_listing_with_two_sources_needs_both_crawled_to_count_a_miss(con):
                                                            "source_id": "praat-gent", "listing_url": "https://praat-gent.example/99",
                                                            "match_probability": 0.97}])])
     wl.start_run(con, N1, started_at=datetime(2026, 11, 24, 3, tzinfo=UTC), profile="test")
-    wl.apply_listings(con, N1, date(2026, 11, 24), frame, both, no_aliases(), crawled_ok=SOURCES)
+    wl.stage_listings(con, frame)
+    wl.apply_staged_listings(con, N1, date(2026, 11, 24), both, no_aliases(), crawled_ok=SOURCES)
     supplier = row["source_id"]
     apply_night(con, N2, [listing_row(0)], crawled_ok=[supplier], removal_after=1)
     assert listing(con, 1)["status"] == "active"
@@ -378,3 +379,17 @@ def test_values_travel_as_parameters_and_come_back_verbatim(con, hostile):
     assert con.execute("SELECT title, description FROM listings").fetchall() == [(hostile, hostile)]
     assert wl.load_corrections(con)[["analyst", "note"]].values.tolist() == [[hostile, hostile]]
     assert con.execute("SELECT title FROM raw_listings").fetchall() == [(hostile,)]
+
+
+def test_applying_without_staged_listings_is_refused_and_changes_nothing(con):
+    apply_night(con, N1, [listing_row(0), listing_row(1)])
+    before = all_tables(con)
+    with pytest.raises(ValueError, match="stage_listings first"):
+        wl.apply_staged_listings(con, N2, date(2026, 11, 25), sources_frame(listings_frame([listing_row(0)])), no_aliases(),
+                                 crawled_ok=SOURCES)
+    assert all_tables(con) == before  # an empty night would otherwise count a missed crawl for every listing
+
+
+def test_a_repeated_listing_id_is_refused_before_anything_is_staged(con):
+    with pytest.raises(ValueError, match="unique"):
+        wl.stage_listings(con, pd.concat([listings_frame([listing_row(0)])] * 2, ignore_index=True))
