@@ -393,3 +393,12 @@ def test_applying_without_staged_listings_is_refused_and_changes_nothing(con):
 def test_a_repeated_listing_id_is_refused_before_anything_is_staged(con):
     with pytest.raises(ValueError, match="unique"):
         wl.stage_listings(con, pd.concat([listings_frame([listing_row(0)])] * 2, ignore_index=True))
+
+
+def test_the_cleaned_event_status_is_stored_never_the_raw_field_clean_passed_through(con):
+    frame = listings_frame([listing_row(0, status="cancelled")])
+    frame = frame.assign(event_status="https://schema.org/EventScheduled")[["event_status", *frame.columns]]
+    wl.start_run(con, N1, started_at=datetime(2026, 11, 24, 3, tzinfo=UTC), profile="test")
+    wl.stage_listings(con, frame)
+    wl.apply_staged_listings(con, N1, date(2026, 11, 24), sources_frame(frame), no_aliases(), crawled_ok=SOURCES)
+    assert (listing(con, 0)["event_status"], listing(con, 0)["status"]) == ("cancelled", "cancelled")
