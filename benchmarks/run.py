@@ -71,6 +71,7 @@ def measured(name: str, rows: int, results: dict, rss: PeakRSS):
     """Time and peak memory of a stage; a stage measured in two parts (load: raw records first,
     listings later) adds its seconds and keeps its highest peak."""
     rss.reset()
+    start_mb = rss.peak / 2**20
     started = time.perf_counter()
     yield
     part = time.perf_counter() - started
@@ -78,7 +79,8 @@ def measured(name: str, rows: int, results: dict, rss: PeakRSS):
     before = results.get(name, {"seconds": 0.0, "peak_rss_mb": 0.0})
     seconds, peak = before["seconds"] + part, max(before["peak_rss_mb"], rss.peak_mb)
     results[name] = {"seconds": round(seconds, 3), "rows_per_s": round(rows / seconds) if seconds else None, "peak_rss_mb": peak}
-    print(f"  {name:<10} {seconds:8.2f} s  {rows / seconds if seconds else 0:>12,.0f} rows/s  peak {peak:8.1f} MB{note}", flush=True)
+    print(f"  {name:<10} {seconds:8.2f} s  {rows / seconds if seconds else 0:>12,.0f} rows/s  peak {peak:8.1f} MB"
+          f"  (from {start_mb:,.0f} MB){note}", flush=True)
 
 
 def _warm_worker() -> None:
@@ -172,6 +174,7 @@ def bench_size(n: int, workdir: Path) -> dict:
                 futures = [pool.submit(_classify_chunk, chunk) for chunk in cleaned]
                 del cleaned  # each cleaned chunk goes once it is classified
                 classified = [future.result() for future in futures]
+                del futures  # a finished future keeps its result: 1.5 GB of chunks at 1M, to the end of the night
         with measured("classify", n, stages, rss):
             classified = pd.concat(classified, ignore_index=True)
             release_freed_memory()
