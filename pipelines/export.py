@@ -18,14 +18,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import duckdb
 import html_text
 import pandas as pd
 import pandera.errors
 import phonenumbers
 
 from pipelines.clean.text import map_unique_where, per_distinct
-from pipelines.engine import memory_limit
+from pipelines.engine import bounded_duckdb
 from schemas.export import (
     EXPORT_COLUMNS,
     EXPORT_VERSION,
@@ -483,7 +482,7 @@ def _wrap(path: Path, head: bytes, tail: bytes = b"") -> None:
 
 def _duckdb_copy(frame: pd.DataFrame, path: Path, options: str) -> None:
     """`frame`'s rows, in order, written by DuckDB's COPY with `options` (ours, never web text)."""
-    with duckdb.connect(config={"memory_limit": memory_limit()}) as con:
+    with bounded_duckdb() as con:
         con.register("frame", frame)
         con.execute(f"COPY frame TO '{str(path).replace(chr(39), chr(39) * 2)}' ({options})")
 
