@@ -58,14 +58,7 @@ def dedupe_listings(
     if records["record_id"].duplicated().any():
         raise ValueError("record_id must be unique in the dedupe input")
     record_ids = records["record_id"].astype("str")
-    frame = linkage_frame(records)
-    pairs = scored_pairs(frame, threshold) if len(records) >= 2 else empty_pairs()
-    decisions = latest_overrides(overrides)
-    edges, splits = edges_with_overrides(pairs, decisions)
-    edges = edges_among(pd.Index(record_ids), edges)
-    labels = components(len(records), edges)
-    apart = pd.concat([splits, conflicting_pairs(frame, labels, allowed=decisions[decisions["action"] == "link"])])
-    membership = pd.DataFrame({"record_id": record_ids, "cluster": constrained_clusters(record_ids, edges, labels, apart)})
+    membership = clustered_records(records, record_ids, overrides, threshold)
     listing_ids, aliases = assign_listing_ids(membership, previous_sources, previous_aliases)
 
     sources = pd.DataFrame({
@@ -73,7 +66,7 @@ def dedupe_listings(
         "record_id": record_ids,
         "source_id": records["source_id"].astype("str"),
         "listing_url": records["listing_url"].astype("str"),
-        "match_probability": record_match_probability(membership["cluster"], edges),
+        "match_probability": membership["match_probability"],
     })
     canonical = canonical_listings(records, listing_ids)
     sizes = sources["listing_id"].value_counts()
@@ -84,3 +77,21 @@ def dedupe_listings(
         clusters_merged=int((sizes >= 2).sum()),
         records_merged=int(sizes[sizes >= 2].sum()),
     )
+
+
+def clustered_records(records: pd.DataFrame, record_ids: pd.Series, overrides: pd.DataFrame | None,
+                      threshold: float) -> pd.DataFrame:
+    """Per record (in order): its `record_id`, `cluster` and `match_probability`.
+
+    A function of its own so that the linkage's frame, pairs and edges (about 0.8 GB at a million
+    records) are let go before the canonical listings copy the night's columns."""
+    frame = linkage_frame(records)
+    pairs = scored_pairs(frame, threshold) if len(records) >= 2 else empty_pairs()
+    decisions = latest_overrides(overrides)
+    edges, splits = edges_with_overrides(pairs, decisions)
+    edges = edges_among(pd.Index(record_ids), edges)
+    labels = components(len(records), edges)
+    apart = pd.concat([splits, conflicting_pairs(frame, labels, allowed=decisions[decisions["action"] == "link"])])
+    membership = pd.DataFrame({"record_id": record_ids, "cluster": constrained_clusters(record_ids, edges, labels, apart)})
+    membership["match_probability"] = record_match_probability(membership["cluster"], edges)
+    return membership

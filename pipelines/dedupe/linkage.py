@@ -308,7 +308,9 @@ def scored_pairs(frame: pd.DataFrame, threshold: float) -> pd.DataFrame:
     with bounded_duckdb() as con:
         linker = Linker(DuckDBAPI(con).register(frame[columns]), settings(), log_level=None)
         predictions = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
-        pairs = predictions.as_pandas_dataframe()[["record_id_l", "record_id_r", "match_probability"]]
+        # only the three columns leave DuckDB: splink's prediction table carries every comparison's
+        # values, levels and factors (a million records: 1.4 GB as a pandas frame)
+        pairs = predictions.as_duckdbpyrelation().project("record_id_l, record_id_r, match_probability").df()
     return pairs.astype({"record_id_l": "str", "record_id_r": "str", "match_probability": "float64"})
 
 
