@@ -19,7 +19,10 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-DEFAULT_MEMORY_LIMIT = "2GB"
+DEFAULT_MEMORY_LIMIT = "1.5GB"
+"""Sized for a night of a million listings in 4 GiB: the pandas frames a stage holds (up to 2.3 GB
+then) plus DuckDB's buffers. Linkage and load take the same time at 1.5GB as at 2GB; at 1GB the
+load spills its temporary tables and takes half again as long (docs/BENCHMARKS.md)."""
 
 
 def memory_limit() -> str:
