@@ -308,8 +308,8 @@ def scored_pairs(frame: pd.DataFrame, threshold: float) -> pd.DataFrame:
     with bounded_duckdb() as con:
         linker = Linker(DuckDBAPI(con).register(frame[columns]), settings(), log_level=None)
         predictions = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
-        # only the three columns leave DuckDB: splink's prediction table carries every comparison's
-        # values, levels and factors (a million records: 1.4 GB as a pandas frame)
+        # only the three columns leave DuckDB: splink's prediction table also carries every
+        # comparison's values, levels and Bayes factors, which nothing here reads
         pairs = predictions.as_duckdbpyrelation().project("record_id_l, record_id_r, match_probability").df()
     return pairs.astype({"record_id_l": "str", "record_id_r": "str", "match_probability": "float64"})
 
