@@ -214,6 +214,7 @@ def _night(profile: str, run_id: str, paths: RunPaths, sources: list[str] | None
             wl.start_run(con, run_id, started_at=started_at, profile=profile)
             wl.land_raw(con, run_id, raw)
         del raw
+        release_freed_memory()  # the raw frame's pages go back before the chunks are cleaned
         with timer("clean"):
             countries = {s.id: s.country for s in registry}
             futures = [clean_chunk.submit(chunk, today=date.fromisoformat(run_id), source_countries=countries) for chunk in chunks]
