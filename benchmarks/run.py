@@ -23,6 +23,8 @@ from pathlib import Path
 
 import psutil
 
+from pipelines.engine import release_freed_memory
+
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
 CHUNK_ROWS = 50_000
@@ -103,8 +105,6 @@ def results_in_order(pool: Executor, stage, chunks: list) -> list:
     arrives as freshly unpickled buffers while the chunk it replaces is freed in the middle of the
     heap, which glibc keeps unless told: handing it back at once keeps the main process at the
     size of its data (at 1M rows, 1.2 GB less at the end of classify)."""
-    from pipelines.engine import release_freed_memory
-
     futures = [pool.submit(stage, chunk) for chunk in chunks]
     chunks.clear()
     results = []
@@ -117,8 +117,6 @@ def results_in_order(pool: Executor, stage, chunks: list) -> list:
 def _freeing(stage, *args, **kwargs):
     """`stage(...)` in a worker, which then hands what the chunk freed back to the system (Dask's
     workers do the same through `MALLOC_TRIM_THRESHOLD_`)."""
-    from pipelines.engine import release_freed_memory
-
     try:
         return stage(*args, **kwargs)
     finally:
@@ -161,7 +159,6 @@ def bench_size(n: int, workdir: Path) -> dict:
     from benchmarks.synthetic import synthetic_raw
     from pipelines.chunks import listing_chunks
     from pipelines.dedupe import dedupe_listings
-    from pipelines.engine import release_freed_memory
     from pipelines.export import export_listings, write_exports
     from pipelines.landing import validate_raw
     from warehouse import load as wl
