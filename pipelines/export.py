@@ -10,8 +10,8 @@ import csv
 import logging
 import os
 import re
+import secrets
 import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -411,10 +411,12 @@ def _mobile_e164(written: str, region: str) -> str | None:
 # --- files -----------------------------------------------------------------------------------
 @contextmanager
 def temporary_sibling(path: Path) -> Iterator[Path]:
-    """A temporary file in `path`'s folder (so os.replace is atomic), removed unless consumed."""
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(name)
+    """A temporary file in `path`'s folder (so os.replace is atomic), removed unless consumed.
+
+    Created with the mode any new file gets (0666 less the umask): `mkstemp`'s 0600 would be
+    published with it, and the web server that serves the directory's files could not read them."""
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     try:
         yield tmp
     finally:

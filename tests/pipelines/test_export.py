@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
+import stat
 from pathlib import Path
 
 import pandas as pd
@@ -298,6 +300,19 @@ def test_the_same_night_twice_writes_identical_bytes(tmp_path):
     again = write_exports(export_listings(rows), tmp_path)
     assert ((tmp_path / "listings.csv").read_bytes(), (tmp_path / "listings.json").read_bytes()) == first
     assert (again.added, again.changed, again.removed) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_published_files_get_the_mode_of_any_new_file(tmp_path, umask):
+    """The site's web server reads the files as another user: a temporary file's 0600 must not
+    be published with them."""
+    previous = os.umask(umask)
+    try:
+        write_exports(export_listings(directory(directory_row(1))), tmp_path)
+    finally:
+        os.umask(previous)
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir()}
+    assert modes == dict.fromkeys(("listings.csv", "listings.json", "listings.diff.csv"), 0o666 & ~umask)
 
 
 def test_empty_directory_exports_a_header_only_csv(tmp_path):
