@@ -130,9 +130,9 @@ def _clean_chunk(chunk):
 
 
 def _classify_chunk(chunk):
-    from pipelines.classify import classify_listings
+    from pipelines.chunks import classified_chunk
 
-    return _freeing(classify_listings, chunk)
+    return _freeing(classified_chunk, chunk)
 
 
 def duckdb_ingest(raw_path: Path, db_path: Path, n: int) -> dict:
@@ -158,6 +158,7 @@ def bench_size(n: int, workdir: Path) -> dict:
 
     from benchmarks.synthetic import synthetic_raw
     from pipelines.chunks import listing_chunks
+    from pipelines.compact import concatenated
     from pipelines.dedupe import dedupe_listings
     from pipelines.export import export_listings, write_exports
     from pipelines.landing import validate_raw
@@ -192,7 +193,7 @@ def bench_size(n: int, workdir: Path) -> dict:
         with stage_workers(_warm_worker) as pool, measured("classify", n, stages, rss):
             classified = results_in_order(pool, _classify_chunk, cleaned)
         with measured("classify", n, stages, rss):
-            classified = pd.concat(classified, ignore_index=True)
+            classified = concatenated(classified)
             release_freed_memory()
         with measured("dedupe", n, stages, rss):
             deduped = dedupe_listings(classified)

@@ -25,9 +25,10 @@ from prefect.logging import get_run_logger
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.tasks import CrawlFailed, crawl_source
-from pipelines.chunks import CHUNK_ROWS, listing_chunks, row_chunks
-from pipelines.classify import apply_corrections, classify_listings
+from pipelines.chunks import CHUNK_ROWS, classified_chunk, listing_chunks, row_chunks
+from pipelines.classify import apply_corrections
 from pipelines.clean import CleanResult, clean_listings
+from pipelines.compact import concatenated
 from pipelines.dedupe import dedupe_listings
 from pipelines.engine import release_freed_memory
 from pipelines.export import CSV_NAME, ExportError, export_listings, promote_staged, write_exports
@@ -49,7 +50,7 @@ NIGHT_ZONE = ZoneInfo("Europe/Brussels")
 CRAWL_TIMEOUT_SECONDS = 900.0
 stage_task = task(cache_policy=NO_CACHE, persist_result=False)
 clean_chunk = stage_task(clean_listings, name="clean")
-classify_chunk = stage_task(classify_listings, name="classify")
+classify_chunk = stage_task(classified_chunk, name="classify")
 
 
 class NothingUsable(RuntimeError):
@@ -225,7 +226,7 @@ def _night(profile: str, run_id: str, paths: RunPaths, sources: list[str] | None
         with timer("classify"):
             futures = [classify_chunk.submit(chunk, threshold=review_threshold) for chunk in row_chunks(cleaned.clean, chunk_rows)]
             del cleaned
-            classified = pd.concat([f.result() for f in futures], ignore_index=True)
+            classified = concatenated([f.result() for f in futures])
             del futures
         release_freed_memory()
 

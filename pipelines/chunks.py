@@ -10,7 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipelines.classify import DEFAULT_THRESHOLD, classify_listings
 from pipelines.clean import batch_record_ids
+from pipelines.compact import compact
 
 CHUNK_ROWS = 100_000
 """Rows per chunk: about 150 MB of cleaned and classified frame, and a few seconds of work."""
@@ -35,3 +37,10 @@ def listing_chunks(raw: pd.DataFrame, rows: int = CHUNK_ROWS) -> list[pd.DataFra
 def row_chunks(frame: pd.DataFrame, rows: int = CHUNK_ROWS) -> list[pd.DataFrame]:
     """Contiguous slices of `rows` rows (for stages with no cross-row rule, such as classify)."""
     return [frame.iloc[i:i + rows] for i in range(0, len(frame), rows)] or [frame]
+
+
+def classified_chunk(chunk: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD) -> pd.DataFrame:
+    """`classify_listings` of one chunk, dictionary-encoded (`pipelines.compact`): the night's
+    classified chunks wait for dedupe at a quarter of their size (at a million rows, 0.4 GB
+    instead of 1.5 GB), and pass from a worker process to the flow in a fraction of the time."""
+    return compact(classify_listings(chunk, threshold=threshold))

@@ -12,6 +12,8 @@ import hashlib
 import numpy as np
 import pandas as pd
 
+from pipelines.compact import as_text, expanded
+
 ORIGIN_RANK = {"structured": 0, "declared": 1, "detected": 2, "parsed": 2, "unknown": 3}
 CLASSIFICATION_COLUMNS = (
     "format", "format_confidence", "format_evidence", "facilitator_type", "audience", "topics",
@@ -30,7 +32,8 @@ def canonical_listings(listings: pd.DataFrame, listing_ids: pd.Series) -> pd.Dat
 
     Each output column is one `take` of the input column at the rows that won it: at a million
     listings a copy of the ~80-column frame costs about 1.5 GB, and Arrow strings turned into
-    Python objects cost seconds per column."""
+    Python objects cost seconds per column. Columns may come dictionary-encoded
+    (`pipelines.compact`); the listings leave as plain text, ready for corrections and the load."""
     codes, ids = pd.factorize(pd.Series(listing_ids.to_numpy()), sort=True)
     alone = np.bincount(codes, minlength=len(ids))[codes] == 1
     together = np.flatnonzero(~alone)
@@ -52,14 +55,14 @@ def canonical_listings(listings: pd.DataFrame, listing_ids: pd.Series) -> pd.Dat
     out = {
         "listing_id": pd.array(ids, dtype="str"),
         "source_count": pd.array(sizes, dtype="Int64"),
-        "source_urls": _per_listing(listings["listing_url"].astype("str"), own_row, merged, urls),
-        "content_hash": _per_listing(listings["content_hash"], own_row, merged, hashes),
+        "source_urls": _per_listing(as_text(listings["listing_url"]), own_row, merged, urls),
+        "content_hash": _per_listing(as_text(listings["content_hash"]), own_row, merged, hashes),
     }
     for column in listings.columns.difference(list(out), sort=False):
         positions = column_from(rows.get(column, nobody))
         out[column] = listings[column].array.take(positions, allow_fill=bool((positions < 0).any()))
     columns = list(listings.columns) + [c for c in ("listing_id", "source_count", "source_urls") if c not in listings.columns]
-    return pd.DataFrame({column: out[column] for column in columns}, copy=False)
+    return expanded(pd.DataFrame({column: out[column] for column in columns}, copy=False))
 
 
 def _per_listing(values: pd.Series, own_row: np.ndarray, merged: np.ndarray, merged_values: list) -> pd.api.extensions.ExtensionArray:
@@ -92,7 +95,7 @@ def _winning_rows(listings: pd.DataFrame, rows: np.ndarray, codes: np.ndarray) -
 
     def winner(column: str) -> np.ndarray:
         origin = listings.get(f"{column}_origin")
-        rank = origin.take(rows).map(ORIGIN_RANK).fillna(3).to_numpy() if origin is not None else np.zeros(len(rows))
+        rank = origin.take(rows).map(ORIGIN_RANK).astype("float64").fillna(3).to_numpy() if origin is not None else np.zeros(len(rows))
         return first_rows(missing[column], rank)
 
     won: dict[str, np.ndarray] = {}

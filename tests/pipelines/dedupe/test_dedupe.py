@@ -6,6 +6,8 @@ import pandas as pd
 import pytest
 
 import pipelines.dedupe.linkage as linkage
+from pipelines.chunks import row_chunks
+from pipelines.compact import compact, concatenated
 from pipelines.dedupe import dedupe_listings
 from pipelines.dedupe.ids import listing_id_for
 from pipelines.evaluation.dedupe import labelled_records
@@ -43,6 +45,23 @@ def test_every_record_is_in_sources_exactly_once_and_counts_add_up():
     assert result.clusters_merged == (result.listings["source_count"] >= 2).sum()
     assert result.records_merged == result.listings.loc[result.listings["source_count"] >= 2, "source_count"].sum()
     assert result.clusters_merged >= 0.9 * (truth.value_counts() >= 2).sum()
+
+
+@pytest.mark.parametrize("chunk_rows", [40, 1_000])
+def test_a_night_held_compact_dedupes_exactly_as_the_plain_night(chunk_rows):
+    """The flow hands dedupe the classified chunks dictionary-encoded (`pipelines.compact`)."""
+    listings, _ = labelled_records()
+    ids = listings["record_id"].tolist()
+    options = {
+        "previous_sources": previous({ids[0]: "gd_000000000001", ids[5]: "gd_000000000002"}),
+        "overrides": pd.DataFrame([override("link", ids[1], ids[7]), override("split", ids[2], ids[3])]),
+    }
+    compact_night = concatenated([compact(c) for c in row_chunks(listings, chunk_rows)])
+    assert sum(isinstance(t, pd.CategoricalDtype) for t in compact_night.dtypes) >= 10
+    plain, small = dedupe_listings(listings, **options), dedupe_listings(compact_night, **options)
+    for part in ("listings", "sources", "aliases"):
+        pd.testing.assert_frame_equal(getattr(small, part), getattr(plain, part))  # dtypes too: plain text out
+    assert (small.clusters_merged, small.records_merged) == (plain.clusters_merged, plain.records_merged)
 
 
 def test_tec_occurrences_of_one_weekly_group_become_one_listing(record, frame, stress):
