@@ -124,9 +124,9 @@ def _freeing(stage, *args, **kwargs):
 
 
 def _clean_chunk(chunk):
-    from pipelines.clean import clean_listings
+    from pipelines.chunks import cleaned_chunk
 
-    return _freeing(clean_listings, chunk, today=NIGHT)
+    return _freeing(cleaned_chunk, chunk, today=NIGHT)
 
 
 def _classify_chunk(chunk):

@@ -25,9 +25,9 @@ from prefect.logging import get_run_logger
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.tasks import CrawlFailed, crawl_source
-from pipelines.chunks import CHUNK_ROWS, classified_chunk, listing_chunks, row_chunks
+from pipelines.chunks import CHUNK_ROWS, classified_chunk, cleaned_chunk, listing_chunks, row_chunks
 from pipelines.classify import apply_corrections
-from pipelines.clean import CleanResult, clean_listings
+from pipelines.clean import CleanResult
 from pipelines.compact import concatenated
 from pipelines.dedupe import dedupe_listings
 from pipelines.engine import release_freed_memory
@@ -49,7 +49,7 @@ from warehouse.store import Warehouse
 NIGHT_ZONE = ZoneInfo("Europe/Brussels")
 CRAWL_TIMEOUT_SECONDS = 900.0
 stage_task = task(cache_policy=NO_CACHE, persist_result=False)
-clean_chunk = stage_task(clean_listings, name="clean")
+clean_chunk = stage_task(cleaned_chunk, name="clean")
 classify_chunk = stage_task(classified_chunk, name="classify")
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pipelines.compact import expanded
+
 HISTORY_RUNS = 7
 MIN_HISTORY = 3
 DROP_RATIO = 0.5
@@ -62,6 +64,7 @@ def key_field_coverage(clean: pd.DataFrame) -> pd.Series:
     """Per source, the share of key filter fields that are known (a redesign makes it collapse)."""
     if clean.empty:
         return pd.Series(dtype="float64")
+    clean = expanded(clean[[f for f in (*KEY_FIELDS, "source_id") if f in clean]])  # as text: an encoded source_id groups in its own order
     known = pd.DataFrame({f: clean[f].notna() & (clean[f].astype("str") != "unknown") for f in KEY_FIELDS if f in clean})
     return known.mean(axis=1).groupby(clean["source_id"]).mean()
 

@@ -21,6 +21,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from pipelines.compact import expanded
 from schemas.classified import AUDIENCES, FACILITATOR_TYPES, FORMATS, TOPICS, slug_list_pattern
 from schemas.clean import ATTENDANCES, ENTRIES, ORIGIN_FIELDS, ORIGINS, RHYTHMS, CleanListing
 from schemas.listing import LISTING_ID_PATTERN, CanonicalListing
@@ -171,6 +172,7 @@ def quarantine_frame(quarantine: pd.DataFrame) -> pd.DataFrame:
 
 def quality_frame(clean: pd.DataFrame, quarantine: pd.DataFrame) -> pd.DataFrame:
     """Per source and field: rows, known values, coverage, origin shares and validation failures."""
+    clean = expanded(clean)  # as text: encoded columns group and count their unused values too
     if "source_id" not in clean.columns:  # a night where nothing got through cleaning
         clean = pd.DataFrame({"source_id": pd.Series(dtype="str")})
     sources = sorted(set(clean.get("source_id", pd.Series(dtype="str")).dropna())

@@ -22,6 +22,7 @@ from pipelines.clean.price import listing_prices
 from pipelines.clean.schedule import known_timezone, listing_schedules
 from pipelines.clean.status import entries, statuses
 from pipelines.clean.text import as_flags, clean_text_columns, unique_map
+from pipelines.compact import concatenated
 from schemas.clean import ORIGIN_FIELDS, TEXT_COLUMNS, CleanListing
 from schemas.quarantine import (
     combined_quarantine,
@@ -50,11 +51,12 @@ class CleanResult:
 
     @classmethod
     def combined(cls, results: list[CleanResult]) -> CleanResult:
-        """One result for the chunks of one batch (`pipelines.chunks.listing_chunks`), in chunk order."""
+        """One result for the chunks of one batch (`pipelines.chunks.listing_chunks`), in chunk order;
+        chunks held dictionary-encoded (`pipelines.chunks.cleaned_chunk`) stay so."""
         if len(results) == 1:
             return results[0]
         kept = [r.clean for r in results if len(r.clean)] or [results[0].clean]
-        return cls(clean=pd.concat(kept, ignore_index=True), quarantine=combined_quarantine(*(r.quarantine for r in results)))
+        return cls(clean=concatenated(kept), quarantine=combined_quarantine(*(r.quarantine for r in results)))
 
 
 def clean_listings(raw: pd.DataFrame, *, today: dt.date | None = None,

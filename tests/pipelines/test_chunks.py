@@ -8,10 +8,13 @@ import pandas as pd
 import pytest
 
 from benchmarks.synthetic import synthetic_raw
-from pipelines.chunks import listing_chunks, row_chunks
+from pipelines.chunks import classified_chunk, cleaned_chunk, listing_chunks, row_chunks
 from pipelines.classify import classify_listings
 from pipelines.clean import CleanResult, clean_listings
+from pipelines.compact import concatenated, expanded
+from pipelines.health import key_field_coverage
 from pipelines.landing import validate_raw
+from warehouse.load import quality_frame
 
 TODAY = date(2026, 12, 1)
 
@@ -48,6 +51,20 @@ def test_clean_and_classify_by_chunk_equal_the_whole_batch(raw_with_repeats, who
     assert chunked.quarantine["reason"].str.startswith("duplicate record_id").sum() == 3
     by_chunk = pd.concat([classify_listings(c) for c in row_chunks(cleaned.clean, rows)], ignore_index=True)
     pd.testing.assert_frame_equal(by_chunk, classified)
+
+
+@pytest.mark.parametrize("rows", [300, 1_000])
+def test_the_flows_compact_chunks_give_the_whole_batch(raw_with_repeats, whole, rows):
+    """The flow's tasks hand chunks on dictionary-encoded; the night's frames, its quality rows
+    and its sources' coverage are those of the plain whole batch."""
+    cleaned, classified = whole
+    chunked = CleanResult.combined([cleaned_chunk(c, today=TODAY) for c in listing_chunks(raw_with_repeats, rows)])
+    assert sum(isinstance(t, pd.CategoricalDtype) for t in chunked.clean.dtypes) >= 20
+    pd.testing.assert_frame_equal(expanded(chunked.clean), cleaned.clean)
+    pd.testing.assert_series_equal(key_field_coverage(chunked.clean), key_field_coverage(cleaned.clean))
+    pd.testing.assert_frame_equal(quality_frame(chunked.clean, chunked.quarantine), quality_frame(cleaned.clean, cleaned.quarantine))
+    by_chunk = concatenated([classified_chunk(c) for c in row_chunks(chunked.clean, rows)])
+    pd.testing.assert_frame_equal(expanded(by_chunk), classified)
 
 
 def test_a_batch_smaller_than_a_chunk_is_one_chunk(raw_with_repeats):
