@@ -14,8 +14,8 @@ import pandas as pd
 from pandas.api.types import union_categoricals
 
 REPEATED_SHARE = 0.5
-"""A text column is encoded when it has at most this many distinct values per row (below that a
-dictionary is no smaller than the column)."""
+"""A text column is encoded when it has at most this many distinct values per row: with more, the
+dictionary saves little over the column, and every slice of the combined night would carry it."""
 
 
 def compact(frame: pd.DataFrame, share: float = REPEATED_SHARE) -> pd.DataFrame:
