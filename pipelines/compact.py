@@ -1,7 +1,7 @@
 """A night's frames held dictionary-encoded between stages.
 
-Most text columns of a listing repeat: a night has one `classifier_version` and one `fetched_at`
-per source, a few formats, time zones and origins, and descriptions written once per association
+Most text columns of a listing repeat: a night has one `classifier_version`, a `fetched_at` per
+crawl, a few formats, time zones and origins, and descriptions written once per association
 (at a million classified rows, 63 of the 69 text columns have fewer than 5 % distinct values; the
 frame takes 1.48 GB as Arrow strings, 0.36 GB with those columns as pandas categoricals, one copy
 of each distinct value and a code per row). Stages still receive and return plain text columns:
