@@ -124,13 +124,13 @@ def _freeing(stage, *args, **kwargs):
 
 
 def _clean_chunk(chunk):
-    from pipelines.chunks import cleaned_chunk
+    from pipelines.clean import cleaned_chunk
 
     return _freeing(cleaned_chunk, chunk, today=NIGHT)
 
 
 def _classify_chunk(chunk):
-    from pipelines.chunks import classified_chunk
+    from pipelines.classify import classified_chunk
 
     return _freeing(classified_chunk, chunk)
 

@@ -25,9 +25,9 @@ from prefect.logging import get_run_logger
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.tasks import CrawlFailed, crawl_source
-from pipelines.chunks import CHUNK_ROWS, classified_chunk, cleaned_chunk, listing_chunks, row_chunks
-from pipelines.classify import apply_corrections
-from pipelines.clean import CleanResult
+from pipelines.chunks import CHUNK_ROWS, listing_chunks, row_chunks
+from pipelines.classify import apply_corrections, classified_chunk
+from pipelines.clean import CleanResult, cleaned_chunk
 from pipelines.compact import concatenated
 from pipelines.dedupe import dedupe_listings
 from pipelines.engine import release_freed_memory

@@ -7,16 +7,10 @@ and always sees the whole night.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Mapping
-from dataclasses import replace
-
 import numpy as np
 import pandas as pd
 
-from pipelines.classify import DEFAULT_THRESHOLD, classify_listings
-from pipelines.clean import CleanResult, batch_record_ids, clean_listings
-from pipelines.compact import compact, expanded
+from pipelines.clean import batch_record_ids
 
 CHUNK_ROWS = 100_000
 """Rows per chunk: about 150 MB of cleaned and classified frame, and a few seconds of work."""
@@ -42,17 +36,3 @@ def row_chunks(frame: pd.DataFrame, rows: int = CHUNK_ROWS) -> list[pd.DataFrame
     """Contiguous slices of `rows` rows (for stages with no cross-row rule, such as classify)."""
     return [frame.iloc[i:i + rows] for i in range(0, len(frame), rows)] or [frame]
 
-
-def cleaned_chunk(raw: pd.DataFrame, *, today: dt.date | None = None,
-                  source_countries: Mapping[str, str] | None = None) -> CleanResult:
-    """`clean_listings` of one chunk, its rows dictionary-encoded (`pipelines.compact`) while
-    they wait for classify: a quarter of their size, and quicker to hand from a worker process."""
-    result = clean_listings(raw, today=today, source_countries=source_countries)
-    return replace(result, clean=compact(result.clean))
-
-
-def classified_chunk(chunk: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD) -> pd.DataFrame:
-    """`classify_listings` of one chunk (given as text or encoded), dictionary-encoded: the
-    night's classified chunks wait for dedupe at a quarter of their size (at a million rows,
-    0.4 GB instead of 1.5 GB), and pass from a worker process in a fraction of the time."""
-    return compact(classify_listings(expanded(chunk), threshold=threshold))

@@ -31,10 +31,11 @@ from pipelines.classify.rules import (
     rule_outcomes,
     topics,
 )
+from pipelines.compact import compact, expanded
 from schemas.classified import FORMATS, ClassifiedListing
 
 __all__ = [
-    "DEFAULT_THRESHOLD", "apply_corrections", "classifier_version", "classify_listings",
+    "DEFAULT_THRESHOLD", "apply_corrections", "classified_chunk", "classifier_version", "classify_listings",
     "corrections_as_training_examples",
 ]
 
@@ -163,3 +164,10 @@ def _empty_classified(frame: pd.DataFrame, version: str) -> pd.DataFrame:
     if set(ClassifiedListing.to_schema().columns) <= set(out.columns):
         return ClassifiedListing.validate(out)
     return out
+
+
+def classified_chunk(chunk: pd.DataFrame, *, threshold: float = DEFAULT_THRESHOLD) -> pd.DataFrame:
+    """`classify_listings` of one chunk (given as text or encoded), dictionary-encoded: the
+    night's classified chunks wait for dedupe at a quarter of their size (at a million rows,
+    0.4 GB instead of 1.5 GB), and pass from a worker process in a fraction of the time."""
+    return compact(classify_listings(expanded(chunk), threshold=threshold))

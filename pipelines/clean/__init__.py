@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import pandera.errors
@@ -22,7 +22,7 @@ from pipelines.clean.price import listing_prices
 from pipelines.clean.schedule import known_timezone, listing_schedules
 from pipelines.clean.status import entries, statuses
 from pipelines.clean.text import as_flags, clean_text_columns, unique_map
-from pipelines.compact import concatenated
+from pipelines.compact import compact, concatenated
 from schemas.clean import ORIGIN_FIELDS, TEXT_COLUMNS, CleanListing
 from schemas.quarantine import (
     combined_quarantine,
@@ -32,7 +32,7 @@ from schemas.quarantine import (
 )
 from schemas.raw import RAW_FIELDS
 
-__all__ = ["CleanResult", "batch_record_ids", "clean_listings"]
+__all__ = ["CleanResult", "batch_record_ids", "clean_listings", "cleaned_chunk"]
 
 DEFAULT_TIMEZONE = "Europe/Brussels"
 WINDOWS_TIMEZONES = {
@@ -52,7 +52,7 @@ class CleanResult:
     @classmethod
     def combined(cls, results: list[CleanResult]) -> CleanResult:
         """One result for the chunks of one batch (`pipelines.chunks.listing_chunks`), in chunk order;
-        chunks held dictionary-encoded (`pipelines.chunks.cleaned_chunk`) stay so."""
+        chunks held dictionary-encoded (`cleaned_chunk`) stay so."""
         if len(results) == 1:
             return results[0]
         kept = [r.clean for r in results if len(r.clean)] or [results[0].clean]
@@ -233,3 +233,12 @@ def _empty_clean(raw: pd.DataFrame | None) -> pd.DataFrame:
     columns = list(CleanListing.to_schema().columns) + [f"{f}_origin" for f in ORIGIN_FIELDS]
     extra = [c for c in (raw.columns if raw is not None else []) if c not in columns]
     return pd.DataFrame(columns=columns + extra)
+
+
+def cleaned_chunk(raw: pd.DataFrame, *, today: dt.date | None = None,
+                  source_countries: Mapping[str, str] | None = None) -> CleanResult:
+    """`clean_listings` of one chunk (`pipelines.chunks`), its rows dictionary-encoded
+    (`pipelines.compact`) while they wait for classify: a quarter of their size, and quicker to
+    hand from a worker process."""
+    result = clean_listings(raw, today=today, source_countries=source_countries)
+    return replace(result, clean=compact(result.clean))

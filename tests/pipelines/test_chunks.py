@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from benchmarks.synthetic import synthetic_raw
-from pipelines.chunks import classified_chunk, cleaned_chunk, listing_chunks, row_chunks
-from pipelines.classify import classify_listings
-from pipelines.clean import CleanResult, clean_listings
+from pipelines.chunks import listing_chunks, row_chunks
+from pipelines.classify import classified_chunk, classify_listings
+from pipelines.clean import CleanResult, clean_listings, cleaned_chunk
 from pipelines.compact import concatenated, expanded
 from pipelines.health import key_field_coverage
 from pipelines.landing import validate_raw
