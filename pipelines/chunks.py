@@ -35,4 +35,3 @@ def listing_chunks(raw: pd.DataFrame, rows: int = CHUNK_ROWS) -> list[pd.DataFra
 def row_chunks(frame: pd.DataFrame, rows: int = CHUNK_ROWS) -> list[pd.DataFrame]:
     """Contiguous slices of `rows` rows (for stages with no cross-row rule, such as classify)."""
     return [frame.iloc[i:i + rows] for i in range(0, len(frame), rows)] or [frame]
-
